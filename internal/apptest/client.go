@@ -1,0 +1,160 @@
+package apptest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"ihome/internal/csrf"
+)
+
+// Client talks to the app like a browser: it keeps cookies and echoes the
+// csrf_token cookie in X-CSRFToken on unsafe requests.
+type Client struct {
+	t    testing.TB
+	base string
+	hc   *http.Client
+
+	// IP is sent as X-Forwarded-For when set.
+	IP string
+	// Bearer, when set, is sent as "Authorization: Bearer …".
+	Bearer string
+	// NoCSRF stops the client from sending X-CSRFToken.
+	NoCSRF bool
+}
+
+// Response is a decoded answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	Errno  string          `json:"errno"`
+	Errmsg string          `json:"errmsg"`
+	Data   json.RawMessage `json:"data"`
+}
+
+// Client returns a new client with an empty cookie jar.
+func (a *App) Client() *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{t: a.t, base: a.Server.URL, hc: &http.Client{Jar: jar}}
+}
+
+// Cookie returns the value of the client's cookie name, "" when none.
+func (c *Client) Cookie(name string) string {
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.hc.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// SetCookie puts a cookie in the client's jar.
+func (c *Client) SetCookie(name, value string) {
+	u, _ := url.Parse(c.base)
+	c.hc.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}
+
+// Get sends a GET.
+func (c *Client) Get(path string) *Response { return c.Do(http.MethodGet, path, nil) }
+
+// Post sends body as JSON (or as is when it is an io.Reader or url.Values).
+func (c *Client) Post(path string, body any) *Response { return c.Do(http.MethodPost, path, body) }
+
+// Put sends body like Post.
+func (c *Client) Put(path string, body any) *Response { return c.Do(http.MethodPut, path, body) }
+
+// Delete sends a DELETE.
+func (c *Client) Delete(path string) *Response { return c.Do(http.MethodDelete, path, nil) }
+
+// Do sends a request and decodes the envelope (when the answer is JSON).
+func (c *Client) Do(method, path string, body any) *Response {
+	c.t.Helper()
+	var rd io.Reader
+	contentType := ""
+	switch b := body.(type) {
+	case nil:
+	case url.Values:
+		rd, contentType = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	case io.Reader:
+		rd, contentType = b, "application/json"
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatalf("encode body: %v", err)
+		}
+		rd, contentType = bytes.NewReader(raw), "application/json"
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatalf("request: %v", err)
+	}
+	return c.Send(req, contentType)
+}
+
+// Send sends a prepared request, adding the client's headers.
+func (c *Client) Send(req *http.Request, contentType string) *Response {
+	c.t.Helper()
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c.IP != "" {
+		req.Header.Set("X-Forwarded-For", c.IP)
+	}
+	if c.Bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Bearer)
+	}
+	if req.Method != http.MethodGet && !c.NoCSRF {
+		if c.Cookie(csrf.CookieName) == "" && c.Bearer == "" {
+			c.Get("/api/v1.0/session") // any response hands out the cookie
+		}
+		if token := c.Cookie(csrf.CookieName); token != "" {
+			req.Header.Set(csrf.HeaderName, token)
+		}
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatalf("read body: %v", err)
+	}
+	out := &Response{Status: res.StatusCode, Header: res.Header, Body: raw}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: not an envelope: %v: %s", req.Method, req.URL.Path, err, raw)
+		}
+	}
+	return out
+}
+
+// Decode unmarshals the envelope's data into v.
+func (r *Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode data %s: %v", r.Data, err)
+	}
+}
+
+// Expect fails t unless the answer has the HTTP status and errno given.
+func (r *Response) Expect(t testing.TB, status int, errno string) *Response {
+	t.Helper()
+	if r.Status != status || r.Errno != errno {
+		t.Fatalf("want HTTP %d errno %s, got HTTP %d: %s", status, errno, r.Status, r.Body)
+	}
+	return r
+}
+
+// OK fails t unless the answer is HTTP 200 errno "0".
+func (r *Response) OK(t testing.TB) *Response {
+	t.Helper()
+	return r.Expect(t, http.StatusOK, "0")
+}

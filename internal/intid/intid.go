@@ -1,0 +1,80 @@
+// Package intid gives the records of the API's collections sequential
+// decimal ids ("1", "2", …), so the admin UI and the API show the same
+// numbers (API.md §1.5).
+//
+// The next id comes from one UPDATE … RETURNING on the sequences table,
+// executed on the writer connection (or the caller's transaction): it is
+// atomic without a lock of ours. A failed insert leaves a gap, as
+// AUTOINCREMENT would.
+package intid
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+)
+
+// Table holds one counter per collection; created by the migrations.
+const Table = "_ihome_sequences"
+
+// Pattern is the id field pattern of integer-id collections.
+const Pattern = `^[1-9][0-9]{0,14}$`
+
+// HookId identifies the create hook.
+const HookId = "ihome.intid"
+
+// Register assigns ids to new records of the named collections. It runs
+// before PocketBase's own field interceptors (priority -100 < -99) so the
+// id field's random autogeneration never fires for them.
+func Register(app core.App, collections ...string) {
+	app.OnRecordCreate(collections...).Bind(&hook.Handler[*core.RecordEvent]{
+		Id:       HookId,
+		Priority: -100,
+		Func: func(e *core.RecordEvent) error {
+			if err := Assign(e.App, e.Record); err != nil {
+				return err
+			}
+			return e.Next()
+		},
+	})
+}
+
+// Assign gives rec the next id of its collection, or, when rec already has
+// an explicit numeric id (seed data, a staff member typing one), moves the
+// counter past it.
+func Assign(app core.App, rec *core.Record) error {
+	name := rec.Collection().Name
+	if rec.Id != "" {
+		n, err := strconv.ParseInt(rec.Id, 10, 64)
+		if err != nil {
+			return nil // the id field's pattern will refuse it
+		}
+		_, err = app.NonconcurrentDB().NewQuery(
+			"INSERT INTO " + Table + " (name, last) VALUES ({:name}, {:n}) " +
+				"ON CONFLICT(name) DO UPDATE SET last = MAX(last, excluded.last)").
+			Bind(dbx.Params{"name": name, "n": n}).Execute()
+		return err
+	}
+	var next int64
+	err := app.NonconcurrentDB().NewQuery(
+		"INSERT INTO " + Table + " (name, last) VALUES ({:name}, 1) " +
+			"ON CONFLICT(name) DO UPDATE SET last = last + 1 RETURNING last").
+		Bind(dbx.Params{"name": name}).Row(&next)
+	if err != nil {
+		return fmt.Errorf("next id of %s: %w", name, err)
+	}
+	rec.Id = strconv.FormatInt(next, 10)
+	return nil
+}
+
+// Int returns the numeric value of an integer id ("7" → 7), 0 for anything else.
+func Int(id string) int64 {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}

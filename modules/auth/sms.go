@@ -1,0 +1,132 @@
+package auth
+
+import (
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"regexp"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"ihome/internal/envelope"
+	"ihome/internal/errno"
+	"ihome/internal/params"
+)
+
+// MobilePattern is a mainland China mobile number.
+var MobilePattern = regexp.MustCompile(`^1[3-9]\d{9}$`)
+
+// SMSProvider delivers a text message.
+type SMSProvider interface {
+	Send(app core.App, mobile, text string) error
+}
+
+// LogProvider is the default SMS provider: it writes each message to the
+// server log and to the superuser-only sms_outbox collection, where staff
+// and developers can read it in the admin UI.
+type LogProvider struct{}
+
+// Send implements SMSProvider.
+func (LogProvider) Send(app core.App, mobile, text string) error {
+	col, err := app.FindCachedCollectionByNameOrId(OutboxCollection)
+	if err != nil {
+		return err
+	}
+	rec := core.NewRecord(col)
+	rec.Set(FieldMobile, mobile)
+	rec.Set(FieldText, text)
+	if err := app.Save(rec); err != nil {
+		return err
+	}
+	app.Logger().Info("sms sent (log provider)", "mobile", mobile, "text", text)
+	return nil
+}
+
+// POST /smscode/: checks the image captcha, then texts a registration code.
+func (m *module) sendSMSCode(e *core.RequestEvent) error {
+	body, err := params.Body(e)
+	if err != nil {
+		return err
+	}
+	mobile, err := body.String("mobile")
+	if err != nil || !MobilePattern.MatchString(mobile) {
+		return errno.Param("mobile")
+	}
+	captchaId, err := body.String("image_code_id")
+	if err != nil || !captchaIdPattern.MatchString(captchaId) {
+		return errno.Param("image_code_id")
+	}
+	answer, err := body.String("image_code")
+	if err != nil || len(answer) > 16 {
+		return errno.Param("image_code")
+	}
+
+	if err := m.checkCaptcha(e.App, captchaId, answer); err != nil {
+		return err
+	}
+	if taken, err := mobileTaken(e.App, mobile); err != nil {
+		return errno.Wrap(errno.DBErr, err)
+	} else if taken {
+		return errno.New(errno.DataExist, "手机号已注册")
+	}
+
+	now := m.cfg.Now()
+	day := now.In(m.cfg.Location).Format("2006-01-02")
+	allowed := m.limits.take(now,
+		rule{key: "sms:resend:" + mobile, limit: 1, window: m.cfg.SMSResendInterval},
+		rule{key: "sms:day:" + day + ":" + mobile, limit: m.cfg.SMSDailyLimit, window: 24 * time.Hour},
+		rule{key: "sms:ip:" + e.RealIP(), limit: m.cfg.SMSHourlyPerIP, window: time.Hour},
+	)
+	if !allowed {
+		return errno.New(errno.ReqErr, "发送过于频繁，请稍后再试")
+	}
+
+	code, err := sixDigits()
+	if err != nil {
+		return err
+	}
+	if err := m.storeSMSCode(e.App, mobile, code); err != nil {
+		return errno.Wrap(errno.DBErr, err)
+	}
+	text := fmt.Sprintf("【爱家租房】您的注册验证码是%s，%d分钟内有效。", code, int(m.cfg.SMSCodeTTL.Minutes()))
+	if err := m.cfg.SMS.Send(e.App, mobile, text); err != nil {
+		return errno.Wrap(errno.ThirdErr, err)
+	}
+	return envelope.OKMsg(e, "发送成功", nil)
+}
+
+// storeSMSCode replaces any earlier code of mobile with a fresh one.
+func (m *module) storeSMSCode(app core.App, mobile, code string) error {
+	col, err := app.FindCachedCollectionByNameOrId(SMSCodesCollection)
+	if err != nil {
+		return err
+	}
+	return app.RunInTransaction(func(tx core.App) error {
+		if _, err := tx.DB().Delete(SMSCodesCollection, dbx.HashExp{FieldMobile: mobile}).Execute(); err != nil {
+			return err
+		}
+		rec := core.NewRecord(col)
+		rec.Set(FieldMobile, mobile)
+		rec.Set(FieldCode, code)
+		rec.Set(FieldExpires, m.cfg.Now().Add(m.cfg.SMSCodeTTL))
+		rec.Set(FieldTries, 0)
+		return tx.Save(rec)
+	})
+}
+
+func mobileTaken(app core.App, mobile string) (bool, error) {
+	var n int
+	err := app.DB().Select("count(*)").From(UsersCollection).
+		Where(dbx.HashExp{FieldMobile: mobile}).Row(&n)
+	return n > 0, err
+}
+
+func sixDigits() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%06d", n.Int64()), nil
+}
