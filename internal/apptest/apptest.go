@@ -28,8 +28,20 @@ type App struct {
 	t testing.TB
 }
 
-// Option adjusts the module configuration before registration.
-type Option func(*modules.Config)
+// Option adjusts a test app before it is served.
+type Option func(*Setup)
+
+// Setup is what options may change.
+type Setup struct {
+	Config modules.Config
+	// Routes, when set, may declare extra routes (a test-only fault, say).
+	Routes func(*api.API)
+}
+
+// WithConfig lets a test change the module configuration.
+func WithConfig(f func(*modules.Config)) Option {
+	return func(s *Setup) { f(&s.Config) }
+}
 
 // New returns a migrated, served app; it is cleaned up when t ends.
 // The proxy header X-Forwarded-For is trusted so tests can act from
@@ -42,14 +54,18 @@ func New(t testing.TB, opts ...Option) *App {
 	}
 	app.Settings().TrustedProxy.Headers = []string{"X-Forwarded-For"}
 
-	clock := NewClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
-	cfg := modules.Config{Now: clock.Now}
+	// The clock starts at the real time: autodate fields (created) use it too.
+	clock := NewClock(time.Now().UTC().Truncate(time.Second))
+	setup := Setup{Config: modules.Config{Now: clock.Now}}
 	for _, o := range opts {
-		o(&cfg)
+		o(&setup)
 	}
-	a, err := modules.Register(app, cfg)
+	a, err := modules.Register(app, setup.Config)
 	if err != nil {
 		t.Fatalf("register modules: %v", err)
+	}
+	if setup.Routes != nil {
+		setup.Routes(a)
 	}
 
 	router, err := apis.NewRouter(app)
@@ -97,4 +113,16 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// RunCron runs the cron job id now, as the scheduler would.
+func (a *App) RunCron(id string) {
+	a.t.Helper()
+	for _, j := range a.Cron().Jobs() {
+		if j.Id() == id {
+			j.Run()
+			return
+		}
+	}
+	a.t.Fatalf("no cron job %q", id)
 }

@@ -164,10 +164,10 @@ func (m *module) login(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return envelope.OKMsg(e, "登录成功", map[string]any{
-		"user_id": intid.Int(user.Id),
-		"name":    user.GetString(FieldName),
-		"token":   token,
+	return envelope.OKMsg(e, "登录成功", loginInfo{
+		UserID: intid.Int(user.Id),
+		Name:   user.GetString(FieldName),
+		Token:  token,
 	})
 }
 
@@ -177,10 +177,14 @@ func (m *module) sessionState(e *core.RequestEvent) error {
 	if user == nil {
 		return errno.New(errno.SessionErr, "未登录")
 	}
-	return envelope.OK(e, map[string]any{
-		"user_id": intid.Int(user.Id),
-		"name":    user.GetString(FieldName),
-	})
+	return envelope.OK(e, loginInfo{UserID: intid.Int(user.Id), Name: user.GetString(FieldName)})
+}
+
+// loginInfo is the data of POST and GET /session.
+type loginInfo struct {
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+	Token  string `json:"token,omitzero"` // only when logging in
 }
 
 // DELETE /session: log out this session only.
