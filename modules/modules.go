@@ -13,12 +13,14 @@ import (
 	"ihome/internal/intid"
 	"ihome/internal/session"
 	"ihome/modules/auth"
+	"ihome/modules/user"
 )
 
 // Config gathers the configuration of every module.
 type Config struct {
 	Session session.Config
 	Auth    auth.Config
+	User    user.Config
 	// MaxJSONBody caps non-upload bodies; api.DefaultMaxJSONBody when zero.
 	MaxJSONBody int64
 	// Location is the server time zone for calendar dates; Asia/Shanghai when nil.
@@ -55,6 +57,10 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 		a.MaxJSONBody = cfg.MaxJSONBody
 	}
 	if err := auth.Register(app, a, cfg.Auth); err != nil {
+		return nil, err
+	}
+	cfg.User.Now = orDefault(cfg.User.Now, cfg.Now)
+	if err := user.Register(app, a, cfg.User); err != nil {
 		return nil, err
 	}
 
