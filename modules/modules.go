@@ -13,6 +13,7 @@ import (
 	"ihome/internal/intid"
 	"ihome/internal/session"
 	"ihome/modules/auth"
+	"ihome/modules/house"
 	"ihome/modules/user"
 )
 
@@ -21,6 +22,7 @@ type Config struct {
 	Session session.Config
 	Auth    auth.Config
 	User    user.Config
+	House   house.Config
 	// MaxJSONBody caps non-upload bodies; api.DefaultMaxJSONBody when zero.
 	MaxJSONBody int64
 	// Location is the server time zone for calendar dates; Asia/Shanghai when nil.
@@ -61,6 +63,13 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 	}
 	cfg.User.Now = orDefault(cfg.User.Now, cfg.Now)
 	if err := user.Register(app, a, cfg.User); err != nil {
+		return nil, err
+	}
+	cfg.House.Now = orDefault(cfg.House.Now, cfg.Now)
+	if cfg.House.Location == nil {
+		cfg.House.Location = cfg.Location
+	}
+	if err := house.Register(app, a, cfg.House); err != nil {
 		return nil, err
 	}
 

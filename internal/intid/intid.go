@@ -78,3 +78,6 @@ func Int(id string) int64 {
 	}
 	return n
 }
+
+// String returns the id text of n (7 → "7").
+func String(n int64) string { return strconv.FormatInt(n, 10) }

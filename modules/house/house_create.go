@@ -1,0 +1,169 @@
+package house
+
+import (
+	"database/sql"
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"ihome/internal/envelope"
+	"ihome/internal/errno"
+	"ihome/internal/intid"
+	"ihome/internal/params"
+	"ihome/internal/session"
+	"ihome/modules/user"
+)
+
+// maxYuanFen is 1,000,000 yuan, the cap on price and deposit.
+const maxYuanFen = 1_000_000_00
+
+// newHouse is a validated POST /houses body.
+type newHouse struct {
+	title, address, unit, beds                 string
+	price, deposit                             int64
+	areaId                                     int64
+	roomCount, acreage, capacity, minDays, maxDays int64
+	facilities                                 []int64
+}
+
+// POST /houses: publish a house (real-name verified landlords only).
+func (m *module) create(e *core.RequestEvent) error {
+	owner := session.User(e)
+	if !user.IsVerified(owner) {
+		return errno.New(errno.RoleErr, "请先完成实名认证")
+	}
+	body, err := params.Body(e)
+	if err != nil {
+		return err
+	}
+	h, err := parseNewHouse(body)
+	if err != nil {
+		return err
+	}
+
+	col, err := e.App.FindCachedCollectionByNameOrId(Collection)
+	if err != nil {
+		return err
+	}
+	rec := core.NewRecord(col)
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		if _, err := tx.FindRecordById(AreasCollection, intid.String(h.areaId)); errors.Is(err, sql.ErrNoRows) {
+			return errno.New(errno.DataErr, "区域不存在: area_id")
+		} else if err != nil {
+			return err
+		}
+		facilities := make([]string, 0, len(h.facilities))
+		for _, f := range h.facilities {
+			facilities = append(facilities, intid.String(f))
+		}
+		if len(facilities) > 0 {
+			ids := make([]any, len(facilities))
+			for i, f := range facilities {
+				ids[i] = f
+			}
+			var n int
+			if err := tx.DB().Select("count(*)").From(FacilCollection).
+				Where(dbx.In("id", ids...)).Row(&n); err != nil {
+				return err
+			}
+			if n != len(facilities) {
+				return errno.New(errno.DataErr, "设施不存在: facility")
+			}
+		}
+		rec.Set(FieldOwner, owner.Id)
+		rec.Set(FieldArea, intid.String(h.areaId))
+		rec.Set(FieldTitle, h.title)
+		rec.Set(FieldPrice, h.price)
+		rec.Set(FieldAddress, h.address)
+		rec.Set(FieldRoomCount, h.roomCount)
+		rec.Set(FieldAcreage, h.acreage)
+		rec.Set(FieldUnit, h.unit)
+		rec.Set(FieldCapacity, h.capacity)
+		rec.Set(FieldBeds, h.beds)
+		rec.Set(FieldDeposit, h.deposit)
+		rec.Set(FieldMinDays, h.minDays)
+		rec.Set(FieldMaxDays, h.maxDays)
+		rec.Set(FieldFacilities, facilities)
+		rec.Set(FieldOrderCount, 0)
+		return tx.Save(rec)
+	})
+	var be *errno.Error
+	if errors.As(err, &be) {
+		return be
+	} else if err != nil {
+		return errno.Wrap(errno.DBErr, err)
+	}
+	return envelope.OK(e, map[string]int64{"house_id": intid.Int(rec.Id)})
+}
+
+func parseNewHouse(body params.Values) (newHouse, error) {
+	var h newHouse
+	var err error
+	text := func(name string, max int) string {
+		if err != nil {
+			return ""
+		}
+		var s string
+		s, err = body.String(name)
+		if err == nil && (utf8.RuneCountInString(s) > max || strings.IndexFunc(s, unicode.IsControl) >= 0) {
+			err = errno.Param(name)
+		}
+		return s
+	}
+	integer := func(name string, min, max int64) int64 {
+		if err != nil {
+			return 0
+		}
+		var n int64
+		n, err = body.Int(name, min, max)
+		return n
+	}
+	yuan := func(name string, min int64) int64 {
+		if err != nil {
+			return 0
+		}
+		fen, ok := ParseYuan(body[name])
+		if !ok || fen < min || fen > maxYuanFen {
+			err = errno.Param(name)
+		}
+		return fen
+	}
+
+	h.title = text("title", 64)
+	h.price = yuan("price", 1)
+	h.areaId = integer("area_id", 1, 1<<53)
+	h.address = text("address", 128)
+	h.roomCount = integer("room_count", 1, 100)
+	h.acreage = integer("acreage", 1, 100000)
+	h.unit = text("unit", 32)
+	h.capacity = integer("capacity", 1, 100)
+	h.beds = text("beds", 64)
+	h.deposit = yuan("deposit", 0)
+	h.minDays = integer("min_days", 1, 3650)
+	h.maxDays = integer("max_days", 0, 3650)
+	if err != nil {
+		return h, err
+	}
+	if h.maxDays != 0 && h.maxDays < h.minDays {
+		return h, errno.Param("max_days")
+	}
+	ids, err := body.IntList("facility", 64)
+	if err != nil {
+		return h, err
+	}
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if id < 1 {
+			return h, errno.New(errno.DataErr, "设施不存在: facility")
+		}
+		if !seen[id] {
+			seen[id] = true
+			h.facilities = append(h.facilities, id)
+		}
+	}
+	return h, nil
+}

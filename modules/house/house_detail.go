@@ -1,0 +1,155 @@
+package house
+
+import (
+	"database/sql"
+	"errors"
+	"slices"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"ihome/internal/envelope"
+	"ihome/internal/errno"
+	"ihome/internal/intid"
+	"ihome/internal/session"
+	"ihome/modules/user"
+)
+
+// maxComments is how many reviews the detail shows, newest first.
+const maxComments = 30
+
+type detailComment struct {
+	UserName string `json:"user_name"`
+	Comment  string `json:"comment"`
+	Ctime    string `json:"ctime"`
+}
+
+type houseDetail struct {
+	Hid        int64           `json:"hid"`
+	UserId     int64           `json:"user_id"`
+	UserName   string          `json:"user_name"`
+	UserAvatar string          `json:"user_avatar"`
+	Title      string          `json:"title"`
+	Price      int64           `json:"price"`
+	Address    string          `json:"address"`
+	AreaId     int64           `json:"area_id"`
+	AreaName   string          `json:"area_name"`
+	RoomCount  int64           `json:"room_count"`
+	Acreage    int64           `json:"acreage"`
+	Unit       string          `json:"unit"`
+	Capacity   int64           `json:"capacity"`
+	Beds       string          `json:"beds"`
+	Deposit    int64           `json:"deposit"`
+	MinDays    int64           `json:"min_days"`
+	MaxDays    int64           `json:"max_days"`
+	OrderCount int64           `json:"order_count"`
+	ImgURLs    []string        `json:"img_urls"`
+	Facilities []int64         `json:"facilities"`
+	Comments   []detailComment `json:"comments"`
+}
+
+// FindVisible returns the house id, or NoData when it does not exist or is
+// hidden by staff (its owner still sees it).
+func FindVisible(app core.App, id string, viewer *core.Record) (*core.Record, error) {
+	if intid.Int(id) < 1 {
+		return nil, errno.New(errno.NoData, "房屋不存在")
+	}
+	h, err := app.FindRecordById(Collection, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errno.New(errno.NoData, "房屋不存在")
+	}
+	if err != nil {
+		return nil, errno.Wrap(errno.DBErr, err)
+	}
+	if h.GetBool(FieldHidden) && (viewer == nil || viewer.Id != h.GetString(FieldOwner)) {
+		return nil, errno.New(errno.NoData, "房屋不存在")
+	}
+	return h, nil
+}
+
+// GET /houses/{house_id}: everything about one house.
+func (m *module) detail(e *core.RequestEvent) error {
+	viewer := session.User(e)
+	h, err := FindVisible(e.App, e.Request.PathValue("house_id"), viewer)
+	if err != nil {
+		return err
+	}
+	owner, err := e.App.FindRecordById(user.Collection, h.GetString(FieldOwner))
+	if err != nil {
+		return errno.Wrap(errno.DBErr, err)
+	}
+	area, err := e.App.FindRecordById(AreasCollection, h.GetString(FieldArea))
+	if err != nil {
+		return errno.Wrap(errno.DBErr, err)
+	}
+	comments, err := m.comments(e.App, h.Id)
+	if err != nil {
+		return errno.Wrap(errno.DBErr, err)
+	}
+
+	d := houseDetail{
+		Hid:        intid.Int(h.Id),
+		UserId:     intid.Int(owner.Id),
+		UserName:   user.PublicName(owner),
+		UserAvatar: user.AvatarURL(owner),
+		Title:      h.GetString(FieldTitle),
+		Price:      int64(h.GetInt(FieldPrice)),
+		Address:    h.GetString(FieldAddress),
+		AreaId:     intid.Int(area.Id),
+		AreaName:   area.GetString(FieldName),
+		RoomCount:  int64(h.GetInt(FieldRoomCount)),
+		Acreage:    int64(h.GetInt(FieldAcreage)),
+		Unit:       h.GetString(FieldUnit),
+		Capacity:   int64(h.GetInt(FieldCapacity)),
+		Beds:       h.GetString(FieldBeds),
+		Deposit:    int64(h.GetInt(FieldDeposit)),
+		MinDays:    int64(h.GetInt(FieldMinDays)),
+		MaxDays:    int64(h.GetInt(FieldMaxDays)),
+		OrderCount: int64(h.GetInt(FieldOrderCount)),
+		ImgURLs:    []string{},
+		Facilities: []int64{},
+		Comments:   comments,
+	}
+	for _, f := range h.GetStringSlice(FieldImages) {
+		d.ImgURLs = append(d.ImgURLs, user.FileURL(Collection, h.Id, f))
+	}
+	for _, f := range h.GetStringSlice(FieldFacilities) {
+		d.Facilities = append(d.Facilities, intid.Int(f))
+	}
+	slices.Sort(d.Facilities)
+
+	viewerId := int64(-1)
+	if viewer != nil {
+		viewerId = intid.Int(viewer.Id)
+	}
+	return envelope.OK(e, map[string]any{"user_id": viewerId, "house": d})
+}
+
+// comments returns the newest reviews of house, guests' names masked.
+func (m *module) comments(app core.App, houseId string) ([]detailComment, error) {
+	var rows []struct {
+		Comment string `db:"comment"`
+		Updated string `db:"updated"`
+		Name    string `db:"name"`
+		Mobile  string `db:"mobile"`
+	}
+	err := app.DB().Select("o.comment", "o.updated", "u.name", "u.mobile").
+		From(OrdersCollection+" o").
+		InnerJoin(user.Collection+" u", dbx.NewExp("u.id = o.guest")).
+		Where(dbx.HashExp{"o.house": houseId, "o.status": "COMPLETE"}).
+		AndWhere(dbx.NewExp("o.comment != ''")).
+		OrderBy("o.updated DESC", "CAST(o.id AS INTEGER) DESC").
+		Limit(maxComments).All(&rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]detailComment, len(rows))
+	for i, r := range rows {
+		name := r.Name
+		if name == r.Mobile || name == "" {
+			name = user.MaskMobile(r.Mobile)
+		}
+		out[i] = detailComment{UserName: name, Comment: r.Comment, Ctime: m.localTime(r.Updated, "2006-01-02 15:04:05")}
+	}
+	return out, nil
+}
