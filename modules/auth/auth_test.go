@@ -73,7 +73,7 @@ func TestImageCode(t *testing.T) {
 	}
 
 	for _, bad := range []string{"", "?cur=", "?cur=" + strings.Repeat("a", 65), "?cur=a/b", "?cur=ok&pre=no%20pe"} {
-		c.Get("/api/v1.0/imagecode" + bad).Expect(t, http.StatusOK, "4103")
+		c.Get("/api/v1.0/imagecode"+bad).Expect(t, http.StatusOK, "4103")
 	}
 
 	c.Get("/api/v1.0/imagecode?cur=second&pre=abc-123")

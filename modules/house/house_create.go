@@ -23,11 +23,11 @@ const maxYuanFen = 1_000_000_00
 
 // newHouse is a validated POST /houses body.
 type newHouse struct {
-	title, address, unit, beds                 string
-	price, deposit                             int64
-	areaId                                     int64
+	title, address, unit, beds                     string
+	price, deposit                                 int64
+	areaId                                         int64
 	roomCount, acreage, capacity, minDays, maxDays int64
-	facilities                                 []int64
+	facilities                                     []int64
 }
 
 // POST /houses: publish a house (real-name verified landlords only).

@@ -72,7 +72,9 @@ func TestPublish(t *testing.T) {
 		form.Add("facility", "2")
 		form.Add("facility", "5")
 		r := c.Post("/api/v1.0/houses", form).OK(t)
-		var d struct{ HouseId int64 `json:"house_id"` }
+		var d struct {
+			HouseId int64 `json:"house_id"`
+		}
 		r.Decode(t, &d)
 		h, _ := app.FindRecordById("houses", fmt.Sprint(d.HouseId))
 		if strings.Join(h.GetStringSlice("facilities"), ",") != "2,5" {

@@ -75,7 +75,7 @@ func TestDetail(t *testing.T) {
 		t.Fatalf("a mobile leaks: %s", guestView.Body)
 	}
 
-	ownerClient.Get("/api/v1.0/houses/" + h.Id).OK(t).Decode(t, &d)
+	ownerClient.Get("/api/v1.0/houses/"+h.Id).OK(t).Decode(t, &d)
 	if fmt.Sprint(d.UserId) != owner.Id {
 		t.Fatalf("viewer id %d", d.UserId)
 	}
@@ -88,7 +88,7 @@ func TestDetail(t *testing.T) {
 		if err := app.Save(h); err != nil {
 			t.Fatal(err)
 		}
-		app.Client().Get("/api/v1.0/houses/" + h.Id).Expect(t, http.StatusOK, "4002")
+		app.Client().Get("/api/v1.0/houses/"+h.Id).Expect(t, http.StatusOK, "4002")
 		ownerClient.Get("/api/v1.0/houses/" + h.Id).OK(t)
 		var page searchPage
 		app.Client().Get("/api/v1.0/houses").OK(t).Decode(t, &page)

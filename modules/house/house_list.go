@@ -50,7 +50,7 @@ func listQuery(app core.App) *dbx.SelectQuery {
 		"h.id", "h.title", "h.price", "a.name AS area_name", "h.address", "h.room_count",
 		"h.order_count", "h.created", "COALESCE(json_extract(h.images, '$[0]'), '') AS first_image",
 		"u.id AS owner_id", "u.avatar AS owner_avatar",
-	).From(Collection + " h").
+	).From(Collection+" h").
 		InnerJoin(AreasCollection+" a", dbx.NewExp("a.id = h.area")).
 		InnerJoin(user.Collection+" u", dbx.NewExp("u.id = h.owner"))
 }

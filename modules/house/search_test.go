@@ -188,7 +188,7 @@ func TestSearch(t *testing.T) {
 			"sk=cheap":                   "sk",
 			"aid=abc":                    "aid",
 		} {
-			r := c.Get("/api/v1.0/houses?" + q).Expect(t, http.StatusOK, "4103")
+			r := c.Get("/api/v1.0/houses?"+q).Expect(t, http.StatusOK, "4103")
 			if r.Errmsg != "参数错误: "+field {
 				t.Errorf("%s: errmsg %q", q, r.Errmsg)
 			}
@@ -198,7 +198,7 @@ func TestSearch(t *testing.T) {
 	t.Run("bad page means page 1", func(t *testing.T) {
 		for _, p := range []string{"abc", "-1", "0", "1.5"} {
 			var page searchPage
-			c.Get("/api/v1.0/houses?p=" + p).OK(t).Decode(t, &page)
+			c.Get("/api/v1.0/houses?p="+p).OK(t).Decode(t, &page)
 			if page.CurrentPage != 1 || len(page.Houses) != 10 || page.TotalPage != 4 {
 				t.Errorf("p=%s: %+v", p, page)
 			}
