@@ -14,6 +14,7 @@ import (
 	"ihome/internal/session"
 	"ihome/modules/auth"
 	"ihome/modules/house"
+	"ihome/modules/order"
 	"ihome/modules/user"
 )
 
@@ -23,6 +24,7 @@ type Config struct {
 	Auth    auth.Config
 	User    user.Config
 	House   house.Config
+	Order   order.Config
 	// MaxJSONBody caps non-upload bodies; api.DefaultMaxJSONBody when zero.
 	MaxJSONBody int64
 	// Location is the server time zone for calendar dates; Asia/Shanghai when nil.
@@ -70,6 +72,13 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 		cfg.House.Location = cfg.Location
 	}
 	if err := house.Register(app, a, cfg.House); err != nil {
+		return nil, err
+	}
+	cfg.Order.Now = orDefault(cfg.Order.Now, cfg.Now)
+	if cfg.Order.Location == nil {
+		cfg.Order.Location = cfg.Location
+	}
+	if err := order.Register(app, a, cfg.Order); err != nil {
 		return nil, err
 	}
 

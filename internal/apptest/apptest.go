@@ -126,3 +126,10 @@ func (a *App) RunCron(id string) {
 	}
 	a.t.Fatalf("no cron job %q", id)
 }
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}

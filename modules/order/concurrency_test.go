@@ -1,0 +1,143 @@
+package order_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"testing"
+
+	"ihome/internal/apptest"
+)
+
+// TestConcurrentOverlappingBookings: many guests book overlapping dates of
+// one house at the same moment; exactly one wins.
+func TestConcurrentOverlappingBookings(t *testing.T) {
+	s := newStage(t, nil)
+	guests := []*apptest.Client{s.guestC, s.otherC}
+	for i := 4; i < 10; i++ {
+		_, c := s.app.NewUser(i)
+		guests = append(guests, c)
+	}
+
+	const n = 60
+	results := make([]*apptest.Response, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			from := 10 + i%3 // windows [10,12], [11,13], [12,14] all share day 12
+			results[i] = s.book(guests[i%len(guests)], from, from+2)
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	won := 0
+	for i, r := range results {
+		switch {
+		case r.Status == http.StatusOK && r.Errno == "0":
+			won++
+		case r.Status == http.StatusOK && r.Errno == "4004":
+		default:
+			t.Errorf("request %d: HTTP %d %s", i, r.Status, r.Body)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d bookings succeeded, want exactly 1", won)
+	}
+	if n := s.app.Count("SELECT count(*) FROM orders"); n != 1 {
+		t.Fatalf("%d orders stored", n)
+	}
+}
+
+// TestConcurrentBookingsAndAnswers mixes bookings with accept, reject and
+// cancel on one house; no two occupying orders may end up overlapping.
+func TestConcurrentBookingsAndAnswers(t *testing.T) {
+	s := newStage(t, nil)
+	type guest struct {
+		c  *apptest.Client
+		id string
+	}
+	guests := []guest{{s.guestC, s.guest.Id}, {s.otherC, s.other.Id}}
+	for i := 4; i < 8; i++ {
+		u, c := s.app.NewUser(i)
+		guests = append(guests, guest{c, u.Id})
+	}
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []string
+	check := func(r *apptest.Response, allowed ...string) {
+		for _, a := range allowed {
+			if r.Status == http.StatusOK && r.Errno == a {
+				return
+			}
+		}
+		mu.Lock()
+		failures = append(failures, fmt.Sprintf("HTTP %d %s", r.Status, r.Body))
+		mu.Unlock()
+	}
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			g := guests[w%len(guests)]
+			for range 25 {
+				from := 1 + rng.IntN(20)
+				r := s.book(g.c, from, from+rng.IntN(3))
+				check(r, "0", "4004")
+				if r.Errno != "0" {
+					continue
+				}
+				var d struct {
+					OrderId int `json:"order_id"`
+				}
+				r.Decode(t, &d)
+				switch rng.IntN(3) {
+				case 0:
+					check(g.c.Put("/api/v1.0/orders", map[string]any{"action": "cancel", "order_id": d.OrderId}), "0", "4004")
+				case 1:
+					check(s.landlordC.Put("/api/v1.0/orders", map[string]any{"action": "reject", "order_id": d.OrderId, "reason": "满"}), "0", "4004")
+				}
+			}
+		}()
+	}
+	// the landlord accepts whatever is waiting, racing the guests
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 40 {
+			var list struct {
+				Orders []struct {
+					OrderId int    `json:"order_id"`
+					Status  string `json:"status"`
+				} `json:"orders"`
+			}
+			r := s.landlordC.Get("/api/v1.0/orders?role=landlord")
+			check(r, "0")
+			r.Decode(t, &list)
+			for _, o := range list.Orders {
+				if o.Status == "WAIT_ACCEPT" {
+					check(s.landlordC.Put("/api/v1.0/orders", map[string]any{"action": "accept", "order_id": o.OrderId}), "0", "4004")
+					break
+				}
+			}
+		}
+	}()
+	wg.Wait()
+
+	for _, f := range failures {
+		t.Error(f)
+	}
+	if n := overlaps(s.app); n != 0 {
+		t.Fatalf("%d pairs of overlapping occupying orders", n)
+	}
+	if s.app.Count("SELECT count(*) FROM orders") == 0 {
+		t.Fatal("no booking went through")
+	}
+}
