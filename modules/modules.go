@@ -64,6 +64,9 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 		return nil, err
 	}
 	cfg.User.Now = orDefault(cfg.User.Now, cfg.Now)
+	if cfg.User.Location == nil {
+		cfg.User.Location = cfg.Location
+	}
 	if err := user.Register(app, a, cfg.User); err != nil {
 		return nil, err
 	}

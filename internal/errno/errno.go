@@ -3,7 +3,10 @@
 // internal/envelope maps errors to responses.
 package errno
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Code is an API error number. It is a string on the wire ("0", "4103").
 type Code string
@@ -91,3 +94,16 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// From returns nil for nil, the business error err carries when it has one
+// (a transaction hands it back wrapped), and otherwise err wrapped as c.
+func From(err error, c Code) error {
+	if err == nil {
+		return nil
+	}
+	var be *Error
+	if errors.As(err, &be) {
+		return be
+	}
+	return Wrap(c, err)
+}

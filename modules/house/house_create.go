@@ -91,11 +91,8 @@ func (m *module) create(e *core.RequestEvent) error {
 		rec.Set(FieldOrderCount, 0)
 		return tx.Save(rec)
 	})
-	var be *errno.Error
-	if errors.As(err, &be) {
-		return be
-	} else if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+	if err != nil {
+		return errno.From(err, errno.DBErr)
 	}
 	return envelope.OK(e, map[string]int64{"house_id": intid.Int(rec.Id)})
 }

@@ -145,11 +145,7 @@ func (m *module) comments(app core.App, houseId string) ([]detailComment, error)
 	}
 	out := make([]detailComment, len(rows))
 	for i, r := range rows {
-		name := r.Name
-		if name == r.Mobile || name == "" {
-			name = user.MaskMobile(r.Mobile)
-		}
-		out[i] = detailComment{UserName: name, Comment: r.Comment, Ctime: m.localTime(r.Updated, "2006-01-02 15:04:05")}
+		out[i] = detailComment{UserName: user.DisplayName(r.Name, r.Mobile), Comment: r.Comment, Ctime: m.localTime(r.Updated, "2006-01-02 15:04:05")}
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package house
 
 import (
-	"errors"
 	"hash/fnv"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -23,7 +22,7 @@ func (m *module) addImage(e *core.RequestEvent) error {
 	if h.GetString(FieldOwner) != me.Id {
 		return errno.New(errno.RoleErr, "只有房东可以上传房屋图片")
 	}
-	file, err := uploadedImage(e, "house_image", m.cfg.ImageMaxSize)
+	file, err := user.UploadedImage(e, "house_image", m.cfg.ImageMaxSize)
 	if err != nil {
 		return err
 	}
@@ -41,11 +40,7 @@ func (m *module) addImage(e *core.RequestEvent) error {
 	}
 	h.Set(FieldImages+"+", file)
 	if err := e.App.Save(h); err != nil {
-		var be *errno.Error
-		if errors.As(err, &be) {
-			return be
-		}
-		return errno.Wrap(errno.IOErr, err)
+		return errno.From(err, errno.IOErr)
 	}
 	names := h.GetStringSlice(FieldImages)
 	return envelope.OK(e, map[string]string{"url": user.FileURL(Collection, h.Id, names[len(names)-1])})

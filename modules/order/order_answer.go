@@ -117,11 +117,8 @@ func (m *module) change(e *core.RequestEvent, orderId int64, f func(tx core.App,
 		}
 		return f(tx, o, h)
 	})
-	var be *errno.Error
-	if errors.As(err, &be) {
-		return be
-	} else if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+	if err != nil {
+		return errno.From(err, errno.DBErr)
 	}
 	return envelope.OK(e, nil)
 }

@@ -1,7 +1,6 @@
 package order
 
 import (
-	"errors"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -78,11 +77,8 @@ func (m *module) create(e *core.RequestEvent) error {
 		o.Set(FieldStatus, WaitAccept)
 		return tx.Save(o) // the overlap check runs in the create hook, in this transaction
 	})
-	var be *errno.Error
-	if errors.As(err, &be) {
-		return be
-	} else if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+	if err != nil {
+		return errno.From(err, errno.DBErr)
 	}
 	return envelope.OK(e, map[string]int64{"order_id": intid.Int(o.Id)})
 }

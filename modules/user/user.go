@@ -29,6 +29,8 @@ const (
 type Config struct {
 	AvatarMaxSize int64 // bytes; 5 MiB by default
 	Now           func() time.Time
+	// Location is the zone of "today" for birth dates.
+	Location *time.Location
 }
 
 type module struct {
@@ -43,6 +45,9 @@ func Register(app core.App, a *api.API, cfg Config) error {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
 	m := &module{cfg: cfg}
 	m.routes(a)
 	return nil
@@ -56,8 +61,15 @@ func IsVerified(u *core.Record) bool {
 // PublicName is u's name as others may see it: a name that is still the
 // user's mobile number (the default) is masked, 13800000001 → 138****0001.
 func PublicName(u *core.Record) string {
-	name := u.GetString(FieldName)
-	if name == u.GetString(FieldMobile) || mobileLike(name) {
+	return DisplayName(u.GetString(FieldName), u.GetString(FieldMobile))
+}
+
+// DisplayName is PublicName for a name and mobile read without a record.
+func DisplayName(name, mobile string) string {
+	if name == "" {
+		return MaskMobile(mobile)
+	}
+	if name == mobile || mobileLike(name) {
 		return MaskMobile(name)
 	}
 	return name

@@ -1,0 +1,221 @@
+package user_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"ihome/internal/apptest"
+)
+
+// upload posts data as the multipart file field of POST /user/avatar.
+func upload(t *testing.T, app *apptest.App, c *apptest.Client, field, filename, contentType string, data []byte) *apptest.Response {
+	t.Helper()
+	return c.Upload("/api/v1.0/user/avatar", field, filename, contentType, data)
+}
+
+func jpegBytes(t *testing.T) []byte {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, apptest.TestImage(120, 80), nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func gifBytes(t *testing.T) []byte {
+	var buf bytes.Buffer
+	if err := gif.Encode(&buf, apptest.TestImage(32, 32), nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// webpBytes is a 1×1 lossless WebP (the one feature-detection scripts use).
+func webpBytes(t *testing.T) []byte {
+	b, err := base64.StdEncoding.DecodeString("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// avatarFile returns the user's stored avatar file name.
+func avatarFile(t *testing.T, app *apptest.App, id string) string {
+	t.Helper()
+	u, err := app.FindRecordById("users", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.GetString("avatar")
+}
+
+func storedExists(t *testing.T, app *apptest.App, id, file string) bool {
+	t.Helper()
+	u, err := app.FindRecordById("users", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := app.NewFilesystem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	ok, err := fsys.Exists(u.BaseFilesPath() + "/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func TestAvatarFormats(t *testing.T) {
+	app := apptest.New(t)
+	u, c := app.NewUser(1)
+	for _, tc := range []struct {
+		name, ext string
+		data      []byte
+	}{
+		{"png", ".png", apptest.PNG(t, 40, 30)},
+		{"jpeg", ".jpg", jpegBytes(t)},
+		{"gif", ".gif", gifBytes(t)},
+		{"webp", ".webp", webpBytes(t)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// the declared name and type are ignored: the content decides
+			r := upload(t, app, c, "avatar", "../../evil name.txt", "text/plain", tc.data).OK(t)
+			var got struct {
+				AvatarURL string `json:"avatar_url"`
+			}
+			r.Decode(t, &got)
+			if string(r.Data) != `{"avatar_url":"`+got.AvatarURL+`"}` {
+				t.Fatalf("data %s", r.Data)
+			}
+			file := avatarFile(t, app, u.Id)
+			pattern := `^/api/files/users/` + u.Id + `/avatar_\w+` + regexp.QuoteMeta(tc.ext) + `$`
+			if !regexp.MustCompile(pattern).MatchString(got.AvatarURL) || !strings.HasSuffix(got.AvatarURL, "/"+file) {
+				t.Fatalf("avatar_url %q, stored %q", got.AvatarURL, file)
+			}
+			if r := c.Get("/api/v1.0/user").OK(t); !strings.Contains(string(r.Data), `"avatar_url":"`+got.AvatarURL+`"`) {
+				t.Fatalf("profile %s", r.Data)
+			}
+			served := app.Client().Get(got.AvatarURL) // public, like any <img>
+			if served.Status != http.StatusOK || !bytes.Equal(served.Body, tc.data) {
+				t.Fatalf("GET %s: %d, %d bytes", got.AvatarURL, served.Status, len(served.Body))
+			}
+		})
+	}
+}
+
+func TestAvatarReplaceAndThumb(t *testing.T) {
+	app := apptest.New(t)
+	u, c := app.NewUser(1)
+
+	upload(t, app, c, "avatar", "first.png", "image/png", apptest.PNG(t, 300, 200)).OK(t)
+	first := avatarFile(t, app, u.Id)
+	if !storedExists(t, app, u.Id, first) {
+		t.Fatal("first avatar not stored")
+	}
+	thumb := app.Client().Get("/api/files/users/" + u.Id + "/" + first + "?thumb=100x100")
+	if thumb.Status != http.StatusOK {
+		t.Fatalf("thumb: %d", thumb.Status)
+	}
+	img, format, err := image.Decode(bytes.NewReader(thumb.Body))
+	if err != nil || format != "png" || img.Bounds().Dx() != 100 || img.Bounds().Dy() != 100 {
+		t.Fatalf("thumb: %v %s %v", err, format, img)
+	}
+
+	upload(t, app, c, "avatar", "second.jpg", "image/jpeg", jpegBytes(t)).OK(t)
+	second := avatarFile(t, app, u.Id)
+	if second == first || !storedExists(t, app, u.Id, second) {
+		t.Fatalf("second avatar %q not stored", second)
+	}
+	if storedExists(t, app, u.Id, first) {
+		t.Fatalf("old avatar %q still in storage", first)
+	}
+	if r := app.Client().Get("/api/files/users/" + u.Id + "/" + first); r.Status != http.StatusNotFound {
+		t.Fatalf("old avatar still served: %d", r.Status)
+	}
+}
+
+func TestAvatarRefusals(t *testing.T) {
+	app := apptest.New(t)
+	u, c := app.NewUser(1)
+	upload(t, app, c, "avatar", "a.png", "image/png", apptest.PNG(t, 8, 8)).OK(t)
+	kept := avatarFile(t, app, u.Id)
+
+	junk := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte("junk"), 100)...)
+	for name, data := range map[string][]byte{
+		"text named x.png":          []byte("hello, I am not a picture\n"),
+		"PNG signature then junk":   junk,
+		"20000×20000 PNG header":    apptest.PNGHeader(20000, 20000),
+		"10001 px wide":             apptest.PNGHeader(10001, 1),
+		"8000×8000 = 64 megapixels": apptest.PNGHeader(8000, 8000),
+		"zero height":               apptest.PNGHeader(10, 0),
+		"HTML":                      []byte("<html><script>alert(1)</script></html>"),
+		"BMP":                       append([]byte("BM"), make([]byte, 60)...),
+		"truncated JPEG":            jpegBytes(t)[:4],
+	} {
+		t.Run(name, func(t *testing.T) {
+			expectParam(t, upload(t, app, c, "avatar", "x.png", "image/png", data), "avatar")
+		})
+	}
+
+	t.Run("a 10000×5000 header is within the limits", func(t *testing.T) {
+		// The limits are inclusive. Only the header is checked, so this
+		// pixel-less PNG is taken (its thumb falls back to the original).
+		upload(t, app, c, "avatar", "x.png", "image/png", apptest.PNGHeader(10000, 5000)).OK(t)
+		kept = avatarFile(t, app, u.Id)
+	})
+
+	t.Run("no file", func(t *testing.T) {
+		expectParam(t, upload(t, app, c, "picture", "a.png", "image/png", apptest.PNG(t, 8, 8)), "avatar")
+		expectParam(t, upload(t, app, c, "avatar", "a.png", "image/png", nil), "avatar")
+		expectParam(t, c.Post("/api/v1.0/user/avatar", map[string]any{"avatar": "x"}), "avatar")
+	})
+
+	if got := avatarFile(t, app, u.Id); got != kept {
+		t.Fatalf("a refused upload replaced the avatar: %q → %q", kept, got)
+	}
+}
+
+func TestAvatarSize(t *testing.T) {
+	app := apptest.New(t)
+	u, c := app.NewUser(1)
+	const max = 5 << 20
+	// A real PNG padded with trailing bytes: only the size can refuse it.
+	padded := func(n int) []byte {
+		b := apptest.PNG(t, 16, 16)
+		return append(b, make([]byte, n-len(b))...)
+	}
+
+	t.Run("exactly 5 MiB", func(t *testing.T) {
+		upload(t, app, c, "avatar", "a.png", "image/png", padded(max)).OK(t)
+	})
+	t.Run("one byte more, body within the limit", func(t *testing.T) {
+		expectParam(t, upload(t, app, c, "avatar", "a.png", "image/png", padded(max+1)), "avatar")
+	})
+	t.Run("body over the limit, length declared", func(t *testing.T) {
+		upload(t, app, c, "avatar", "a.png", "image/png", padded(6<<20)).Expect(t, http.StatusRequestEntityTooLarge, "4103")
+	})
+	t.Run("body over the limit, chunked", func(t *testing.T) {
+		body, formType := apptest.Multipart(t, "avatar", "a.png", "image/png", padded(6<<20))
+		// a reader of unknown length makes the client stream it chunked
+		req, err := http.NewRequest(http.MethodPost, app.Server.URL+"/api/v1.0/user/avatar", io.MultiReader(bytes.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req.ContentLength != 0 {
+			t.Fatalf("length %d declared", req.ContentLength)
+		}
+		c.Send(req, formType).Expect(t, http.StatusRequestEntityTooLarge, "4103")
+	})
+	if n := len(avatarFile(t, app, u.Id)); n == 0 {
+		t.Fatal("the 5 MiB avatar was not kept")
+	}
+}

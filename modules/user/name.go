@@ -1,0 +1,85 @@
+package user
+
+import (
+	"errors"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+
+	"ihome/internal/envelope"
+	"ihome/internal/errno"
+	"ihome/internal/params"
+	"ihome/internal/session"
+)
+
+// POST|PUT /user/name: rename.
+func (m *module) rename(e *core.RequestEvent) error {
+	body, err := params.Body(e)
+	if err != nil {
+		return err
+	}
+	name, err := textParam(body, "name", 1, maxNameLength)
+	if err != nil {
+		return err
+	}
+	u := session.User(e)
+	if name == u.GetString(FieldName) {
+		return envelope.OK(e, nil)
+	}
+	// Registration names a user after their mobile: a mobile-like name
+	// would block the registration of that number's owner.
+	if mobileLike(name) && name != u.GetString(FieldMobile) {
+		return nameTaken()
+	}
+	taken, err := e.App.CountRecords(Collection, dbx.HashExp{FieldName: name}, dbx.Not(dbx.HashExp{"id": u.Id}))
+	if err != nil {
+		return errno.Wrap(errno.DBErr, err)
+	}
+	if taken > 0 {
+		return nameTaken()
+	}
+	u.Set(FieldName, name)
+	if err := e.App.Save(u); err != nil {
+		if notUnique(err, FieldName) { // lost a race to the unique index
+			return nameTaken()
+		}
+		return errno.Wrap(errno.DBErr, err)
+	}
+	return envelope.OK(e, nil)
+}
+
+func nameTaken() error { return errno.New(errno.DataExist, "用户名已存在") }
+
+// textParam returns the trimmed text field name, min–max characters long,
+// without control characters; else 4103 naming the field.
+func textParam(body params.Values, name string, min, max int) (string, error) {
+	s, err := body.String(name)
+	if err != nil {
+		return "", err
+	}
+	if n := utf8.RuneCountInString(s); n < min || n > max {
+		return "", errno.Param(name)
+	}
+	for _, r := range s {
+		// Bidi controls and line separators are not Cc, but they would let
+		// a name reorder or break the text around it where it is shown.
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || unicode.In(r, unicode.Zl, unicode.Zp) {
+			return "", errno.Param(name)
+		}
+	}
+	return s, nil
+}
+
+// notUnique reports whether err is PocketBase's normalized unique-index
+// failure on field.
+func notUnique(err error, field string) bool {
+	var verrs validation.Errors
+	if !errors.As(err, &verrs) {
+		return false
+	}
+	var ve validation.Error
+	return errors.As(verrs[field], &ve) && ve.Code() == "validation_not_unique"
+}
