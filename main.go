@@ -72,6 +72,8 @@ func main() {
 		log.Fatal(err)
 	}
 
+	app.RootCmd.AddCommand(seedCommand(app))
+
 	public, err := publicFS(*publicDir)
 	if err != nil {
 		log.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+
+	"ihome/modules/user"
 )
 
 // DefaultPassword is the password of fixture users.
@@ -50,12 +52,7 @@ func (a *App) NewUser(n int) (*core.Record, *Client) {
 // region 110101, born on 1990-01-01 plus n days' worth of sequence numbers.
 func FakeIDCard(n int) string {
 	body := fmt.Sprintf("11010119900101%03d", n%1000)
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i, ch := range body {
-		sum += int(ch-'0') * weights[i]
-	}
-	return body + string("10X98765432"[sum%11])
+	return body + string(user.CheckChar(body))
 }
 
 // Count runs a query that returns a single integer (a count, a sum).

@@ -52,11 +52,7 @@ func Assign(app core.App, rec *core.Record) error {
 		if err != nil {
 			return nil // the id field's pattern will refuse it
 		}
-		_, err = app.NonconcurrentDB().NewQuery(
-			"INSERT INTO " + Table + " (name, last) VALUES ({:name}, {:n}) " +
-				"ON CONFLICT(name) DO UPDATE SET last = MAX(last, excluded.last)").
-			Bind(dbx.Params{"name": name, "n": n}).Execute()
-		return err
+		return Reserve(app, name, n)
 	}
 	var next int64
 	err := app.NonconcurrentDB().NewQuery(
@@ -68,6 +64,16 @@ func Assign(app core.App, rec *core.Record) error {
 	}
 	rec.Id = strconv.FormatInt(next, 10)
 	return nil
+}
+
+// Reserve moves the counter of collection to at least n, for ids written
+// directly (seed data, bulk imports).
+func Reserve(app core.App, collection string, n int64) error {
+	_, err := app.NonconcurrentDB().NewQuery(
+		"INSERT INTO " + Table + " (name, last) VALUES ({:name}, {:n}) " +
+			"ON CONFLICT(name) DO UPDATE SET last = MAX(last, excluded.last)").
+		Bind(dbx.Params{"name": collection, "n": n}).Execute()
+	return err
 }
 
 // Int returns the numeric value of an integer id ("7" → 7), 0 for anything else.

@@ -49,30 +49,19 @@ func (m *module) facilities(e *core.RequestEvent) error {
 
 // loadCatalog returns the collection's rows ordered by id, cached.
 func (m *module) loadCatalog(app core.App, collection string) ([]catalogItem, error) {
-	m.catalogMu.Lock()
-	defer m.catalogMu.Unlock()
-	if items, ok := m.catalog[collection]; ok {
+	return cached(m, collection, func() ([]catalogItem, error) {
+		var rows []struct {
+			Id   string `db:"id"`
+			Name string `db:"name"`
+		}
+		err := app.DB().Select("id", "name").From(collection).OrderBy("CAST(id AS INTEGER)").All(&rows)
+		if err != nil {
+			return nil, err
+		}
+		items := make([]catalogItem, len(rows))
+		for i, r := range rows {
+			items[i] = catalogItem{Id: intid.Int(r.Id), Name: r.Name}
+		}
 		return items, nil
-	}
-	var rows []struct {
-		Id   string `db:"id"`
-		Name string `db:"name"`
-	}
-	err := app.DB().Select("id", "name").From(collection).
-		OrderBy("CAST(id AS INTEGER)").All(&rows)
-	if err != nil {
-		return nil, err
-	}
-	items := make([]catalogItem, len(rows))
-	for i, r := range rows {
-		items[i] = catalogItem{Id: intid.Int(r.Id), Name: r.Name}
-	}
-	m.catalog[collection] = items
-	return items, nil
-}
-
-func (m *module) dropCatalog(collection string) {
-	m.catalogMu.Lock()
-	defer m.catalogMu.Unlock()
-	delete(m.catalog, collection)
+	})
 }

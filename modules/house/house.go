@@ -83,23 +83,28 @@ func (c Config) withDefaults() Config {
 type module struct {
 	cfg Config
 
-	// catalog caches areas and facilities; record hooks drop it on any edit.
-	catalogMu sync.Mutex
-	catalog   map[string][]catalogItem
+	// cache holds what rarely changes and is read on every page: areas,
+	// facilities, home picks, by the collection they come from; record
+	// hooks drop an entry on any committed change of that collection.
+	cacheMu sync.Mutex
+	cache   map[string]any
+
+	index *availability
 
 	// imageLocks serialise picture uploads per house (striped by id), so two
 	// uploads cannot overwrite each other's list or pass the limit together.
 	imageLocks [64]sync.Mutex
 }
 
-// Register binds the house routes and the catalog cache hooks.
+// Register binds the house routes, the search index and the cache hooks.
 func Register(app core.App, a *api.API, cfg Config) error {
-	m := &module{cfg: cfg.withDefaults(), catalog: map[string][]catalogItem{}}
-	for _, name := range []string{AreasCollection, FacilCollection} {
+	m := &module{cfg: cfg.withDefaults(), cache: map[string]any{}, index: newAvailability()}
+	m.index.bind(app)
+	for _, name := range []string{AreasCollection, FacilCollection, Collection} {
 		drop := &hook.Handler[*core.RecordEvent]{
-			Id: "ihome.house.catalog." + name,
+			Id: "ihome.house.cache." + name,
 			Func: func(e *core.RecordEvent) error {
-				m.dropCatalog(name)
+				m.dropCached(name)
 				return e.Next()
 			},
 		}
@@ -107,6 +112,40 @@ func Register(app core.App, a *api.API, cfg Config) error {
 		app.OnRecordAfterUpdateSuccess(name).Bind(drop)
 		app.OnRecordAfterDeleteSuccess(name).Bind(drop)
 	}
+	// load the search index in the background once serving, so the
+	// first search does not wait for it and start-up does not either
+	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+		Id: "ihome.house.index.warm",
+		Func: func(e *core.ServeEvent) error {
+			go func() {
+				if err := m.index.ready(e.App); err != nil {
+					e.App.Logger().Warn("search index warm-up failed", "error", err)
+				}
+			}()
+			return e.Next()
+		},
+	})
 	m.routes(a)
 	return nil
+}
+
+// cached returns the value cached for collection, loading it when absent.
+// Loading under the lock means a drop cannot interleave with a stale load.
+func cached[T any](m *module, collection string, load func() (T, error)) (T, error) {
+	m.cacheMu.Lock()
+	defer m.cacheMu.Unlock()
+	if v, ok := m.cache[collection].(T); ok {
+		return v, nil
+	}
+	v, err := load()
+	if err == nil {
+		m.cache[collection] = v
+	}
+	return v, err
+}
+
+func (m *module) dropCached(collection string) {
+	m.cacheMu.Lock()
+	defer m.cacheMu.Unlock()
+	delete(m.cache, collection)
 }

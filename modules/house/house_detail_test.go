@@ -133,6 +133,16 @@ func TestIndexPicksAndMyHouses(t *testing.T) {
 		t.Fatalf("picks %s\nwant  %s", r.Data, want)
 	}
 
+	// the picks are cached, and a committed house change drops them
+	h7, _ := app.FindRecordById("houses", "7")
+	h7.Set("order_count", 50)
+	if err := app.Save(h7); err != nil {
+		t.Fatal(err)
+	}
+	if r := app.Client().Get("/api/v1.0/houses/index").OK(t); !strings.HasPrefix(string(r.Data), `[{"house_id":7,`) {
+		t.Fatalf("picks after an edit: %s", r.Data)
+	}
+
 	app.Client().Get("/api/v1.0/user/houses").Expect(t, http.StatusOK, "4101")
 	var mine struct {
 		Houses []struct {

@@ -1,6 +1,7 @@
 package house
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -94,36 +95,35 @@ func (m *module) myHouses(e *core.RequestEvent) error {
 	return envelope.OK(e, map[string]any{"houses": m.toItems(rows)})
 }
 
+// pick is a house on the home page.
+type pick struct {
+	HouseId int64  `json:"house_id"`
+	Title   string `json:"title"`
+	ImgURL  string `json:"img_url"`
+}
+
 // GET /houses/index: the home page picks: houses with a picture, most
-// booked first, then newest.
+// booked first, then newest. Cached until a house changes.
 func (m *module) indexPicks(e *core.RequestEvent) error {
-	type pick struct {
-		HouseId int64  `json:"house_id"`
-		Title   string `json:"title"`
-		ImgURL  string `json:"img_url"`
-	}
-	var rows []listRow
-	err := listQuery(e.App).
-		Where(dbx.NewExp("h.hidden = FALSE AND json_array_length(h.images) > 0")).
-		OrderBy("h.order_count DESC", "h.created DESC", "CAST(h.id AS INTEGER) DESC").
-		Limit(int64(m.cfg.IndexPicks)).All(&rows)
+	picks, err := cached(m, Collection, func() ([]pick, error) {
+		var rows []listRow
+		err := listQuery(e.App).
+			Where(dbx.NewExp("h.hidden = FALSE AND json_array_length(h.images) > 0")).
+			OrderBy("h.order_count DESC", "h.created DESC", "CAST(h.id AS INTEGER) DESC").
+			Limit(int64(m.cfg.IndexPicks)).All(&rows)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]pick, len(rows))
+		for i, it := range m.toItems(rows) {
+			out[i] = pick{it.HouseId, it.Title, it.ImgURL}
+		}
+		return out, nil
+	})
 	if err != nil {
 		return errno.Wrap(errno.DBErr, err)
 	}
-	out := make([]pick, len(rows))
-	for i, it := range m.toItems(rows) {
-		out[i] = pick{it.HouseId, it.Title, it.ImgURL}
-	}
-	return envelope.OK(e, out)
-}
-
-// sorts maps the sk parameter to ORDER BY terms; ties go to the highest id
-// so paging is stable.
-var sorts = map[string][]string{
-	"new":       {"h.created DESC"},
-	"booking":   {"h.order_count DESC"},
-	"price-inc": {"h.price ASC"},
-	"price-des": {"h.price DESC"},
+	return envelope.OK(e, picks)
 }
 
 type searchResult struct {
@@ -132,36 +132,27 @@ type searchResult struct {
 	CurrentPage int64      `json:"current_page"`
 }
 
-// GET /houses?aid=&sd=&ed=&sk=&p=: search.
+// GET /houses?aid=&sd=&ed=&sk=&p=: search, on the availability index.
 func (m *module) search(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
-	where := dbx.And(dbx.NewExp("h.hidden = FALSE"))
-
+	var sq query
 	if aid := strings.TrimSpace(q.Get("aid")); aid != "" {
-		n := intid.Int(aid)
-		if n < 1 {
+		if sq.area = intid.Int(aid); sq.area < 1 {
 			return errno.Param("aid")
 		}
-		where = dbx.And(where, dbx.HashExp{"h.area": intid.String(n)})
 	}
-
 	start, end, err := m.stayWindow(q.Get("sd"), q.Get("ed"))
 	if err != nil {
 		return err
 	}
 	if start != "" {
-		where = dbx.And(where, dbx.NewExp(
-			"NOT EXISTS (SELECT 1 FROM "+OrdersCollection+" o WHERE o.house = h.id"+
-				" AND o.start_date <= {:end} AND o.end_date >= {:start} AND o.status IN ("+OccupyingSQL()+"))",
-			dbx.Params{"start": start, "end": end}))
+		sq.start, sq.end = dayNumber(start), dayNumber(end)
 	}
-
-	sk := q.Get("sk")
-	if sk == "" {
-		sk = "new"
+	sq.sort = q.Get("sk")
+	if sq.sort == "" {
+		sq.sort = "new"
 	}
-	order, ok := sorts[sk]
-	if !ok {
+	if _, ok := sortOrders[sq.sort]; !ok {
 		return errno.Param("sk")
 	}
 	page := int64(1)
@@ -169,25 +160,41 @@ func (m *module) search(e *core.RequestEvent) error {
 		page = p
 	}
 
-	var total int64
-	if err := e.App.DB().Select("count(*)").From(Collection + " h").Where(where).Row(&total); err != nil {
+	size := int64(m.cfg.PageSize)
+	ids, total, err := m.index.search(e.App, sq, int(min((page-1)*size, 1<<40)), int(size))
+	if err != nil {
 		return errno.Wrap(errno.DBErr, err)
 	}
-	size := int64(m.cfg.PageSize)
-	rows := []listRow{}
-	if (page-1)*size < total {
-		err = listQuery(e.App).Where(where).
-			OrderBy(append(order, "CAST(h.id AS INTEGER) DESC")...).
-			Limit(size).Offset((page - 1) * size).All(&rows)
-		if err != nil {
-			return errno.Wrap(errno.DBErr, err)
-		}
+	rows, err := rowsById(e.App, ids)
+	if err != nil {
+		return errno.Wrap(errno.DBErr, err)
 	}
 	return envelope.OK(e, searchResult{
 		Houses:      m.toItems(rows),
-		TotalPage:   (total + size - 1) / size,
+		TotalPage:   (int64(total) + size - 1) / size,
 		CurrentPage: page,
 	})
+}
+
+// rowsById reads the list rows of ids, in the order of ids.
+func rowsById(app core.App, ids []int64) ([]listRow, error) {
+	rows := []listRow{}
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	in := make([]any, len(ids))
+	for i, id := range ids {
+		in[i] = intid.String(id)
+	}
+	if err := listQuery(app).Where(dbx.In("h.id", in...)).All(&rows); err != nil {
+		return nil, err
+	}
+	pos := make(map[string]int, len(ids))
+	for i, id := range ids {
+		pos[intid.String(id)] = i
+	}
+	slices.SortFunc(rows, func(a, b listRow) int { return pos[a.Id] - pos[b.Id] })
+	return rows, nil
 }
 
 // stayWindow turns sd/ed into an inclusive [start, end] window ("" when no

@@ -15,17 +15,12 @@ func ValidIDCard(s string, today time.Time) (normalized string, ok bool) {
 		return "", false
 	}
 	s = strings.ToUpper(s)
-	// 2^(17-i) mod 11: the MOD 11-2 weights of digits 1–17
-	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
 	for i := 0; i < 17; i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
+		if s[i] < '0' || s[i] > '9' {
 			return "", false
 		}
-		sum += int(c-'0') * weights[i]
 	}
-	if s[17] != "10X98765432"[sum%11] {
+	if s[17] != CheckChar(s[:17]) {
 		return "", false
 	}
 	if !provinceCode(atoi(s[0:2])) {
@@ -41,6 +36,18 @@ func ValidIDCard(s string, today time.Time) (normalized string, ok bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// CheckChar is the ISO 7064 MOD 11-2 check character of the first 17
+// digits of an id card number.
+func CheckChar(body17 string) byte {
+	// 2^(17-i) mod 11: the MOD 11-2 weights of digits 1–17
+	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		sum += int(body17[i]-'0') * weights[i]
+	}
+	return "10X98765432"[sum%11]
 }
 
 // provinceCode reports whether p is the first two digits of a region code

@@ -1,0 +1,286 @@
+package house
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"ihome/internal/intid"
+)
+
+// availability is the in-memory index search runs on: each house's sort
+// keys and the stays of its occupying orders. Searching it costs the same
+// whatever the number of orders, and never touches the database; the page's
+// ten rows are then read by id.
+//
+// Record hooks on houses and orders keep it exactly in sync with every
+// committed write (API, cron jobs, admin UI). It loads on first use, under
+// the write lock, so a write committed while it loads is applied after.
+type availability struct {
+	mu     sync.RWMutex
+	loaded bool
+	houses map[int64]*entry
+	orders map[int64]stayRef // occupying orders, to move or drop them
+	sorted map[string][]*entry
+}
+
+type entry struct {
+	id         int64
+	area       int64
+	price      int64
+	orderCount int64
+	created    string // stored datetime: sorts as text
+	hidden     bool
+	stays      []stay // sorted by start, never overlapping
+}
+
+type stay struct {
+	order      int64
+	start, end int32 // days since 1970-01-01
+}
+
+type stayRef struct {
+	house int64
+	stay  stay
+}
+
+// query is a validated search.
+type query struct {
+	area       int64 // 0: any
+	start, end int32 // 0: no date filter
+	sort       string
+}
+
+func newAvailability() *availability {
+	return &availability{}
+}
+
+// bind keeps the index in sync with committed writes.
+func (a *availability) bind(app core.App) {
+	houseSaved := func(e *core.RecordEvent) error {
+		a.upsertHouse(e.Record)
+		return e.Next()
+	}
+	orderSaved := func(e *core.RecordEvent) error {
+		a.upsertOrder(e.Record)
+		return e.Next()
+	}
+	app.OnRecordAfterCreateSuccess(Collection).Bind(&hook.Handler[*core.RecordEvent]{Id: "ihome.house.index.house", Func: houseSaved})
+	app.OnRecordAfterUpdateSuccess(Collection).Bind(&hook.Handler[*core.RecordEvent]{Id: "ihome.house.index.house", Func: houseSaved})
+	app.OnRecordAfterDeleteSuccess(Collection).Bind(&hook.Handler[*core.RecordEvent]{
+		Id: "ihome.house.index.house",
+		Func: func(e *core.RecordEvent) error {
+			a.deleteHouse(intid.Int(e.Record.Id))
+			return e.Next()
+		},
+	})
+	app.OnRecordAfterCreateSuccess(OrdersCollection).Bind(&hook.Handler[*core.RecordEvent]{Id: "ihome.house.index.order", Func: orderSaved})
+	app.OnRecordAfterUpdateSuccess(OrdersCollection).Bind(&hook.Handler[*core.RecordEvent]{Id: "ihome.house.index.order", Func: orderSaved})
+	app.OnRecordAfterDeleteSuccess(OrdersCollection).Bind(&hook.Handler[*core.RecordEvent]{
+		Id: "ihome.house.index.order",
+		Func: func(e *core.RecordEvent) error {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.dropOrder(intid.Int(e.Record.Id))
+			return e.Next()
+		},
+	})
+}
+
+// search returns the ids of one page of matching houses, in order, and how
+// many match in all.
+func (a *availability) search(app core.App, q query, offset, limit int) ([]int64, int, error) {
+	if err := a.ready(app); err != nil {
+		return nil, 0, err
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	ids := make([]int64, 0, limit)
+	total := 0
+	for _, h := range a.sorted[q.sort] {
+		if h.hidden || (q.area != 0 && h.area != q.area) || (q.start != 0 && h.occupied(q.start, q.end)) {
+			continue
+		}
+		if total >= offset && len(ids) < limit {
+			ids = append(ids, h.id)
+		}
+		total++
+	}
+	return ids, total, nil
+}
+
+// occupied reports whether a stay of h overlaps [start, end].
+func (h *entry) occupied(start, end int32) bool {
+	// stays never overlap, so their ends are sorted too: find the first
+	// that ends on or after start
+	i := sort.Search(len(h.stays), func(i int) bool { return h.stays[i].end >= start })
+	return i < len(h.stays) && h.stays[i].start <= end
+}
+
+// ready loads the index if needed and re-sorts it after changes.
+func (a *availability) ready(app core.App) error {
+	a.mu.RLock()
+	fresh := a.loaded && a.sorted != nil
+	a.mu.RUnlock()
+	if fresh {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		if err := a.load(app); err != nil {
+			return err
+		}
+	}
+	if a.sorted == nil {
+		a.resort()
+	}
+	return nil
+}
+
+func (a *availability) load(app core.App) error {
+	var houses []struct {
+		Id         string `db:"id"`
+		Area       string `db:"area"`
+		Price      int64  `db:"price"`
+		OrderCount int64  `db:"order_count"`
+		Created    string `db:"created"`
+		Hidden     bool   `db:"hidden"`
+	}
+	if err := app.DB().Select("id", "area", "price", "order_count", "created", "hidden").
+		From(Collection).All(&houses); err != nil {
+		return err
+	}
+	var orders []struct {
+		Id    string `db:"id"`
+		House string `db:"house"`
+		Start string `db:"start_date"`
+		End   string `db:"end_date"`
+	}
+	if err := app.DB().Select("id", "house", "start_date", "end_date").From(OrdersCollection).
+		Where(dbx.NewExp("status IN (" + OccupyingSQL() + ")")).All(&orders); err != nil {
+		return err
+	}
+	a.houses = make(map[int64]*entry, len(houses))
+	a.orders = make(map[int64]stayRef, len(orders))
+	for _, h := range houses {
+		a.houses[intid.Int(h.Id)] = &entry{id: intid.Int(h.Id), area: intid.Int(h.Area), price: h.Price,
+			orderCount: h.OrderCount, created: h.Created, hidden: h.Hidden}
+	}
+	for _, o := range orders {
+		a.addStay(intid.Int(o.Id), intid.Int(o.House), o.Start, o.End)
+	}
+	a.loaded = true
+	a.sorted = nil
+	return nil
+}
+
+// sortOrders are the orders of API.md §3.7, by sk; ties go to the highest id.
+var sortOrders = map[string]func(x, y *entry) int{
+	"new":       func(x, y *entry) int { return cmp.Compare(y.created, x.created) },
+	"booking":   func(x, y *entry) int { return cmp.Compare(y.orderCount, x.orderCount) },
+	"price-inc": func(x, y *entry) int { return cmp.Compare(x.price, y.price) },
+	"price-des": func(x, y *entry) int { return cmp.Compare(y.price, x.price) },
+}
+
+// resort rebuilds the sorted lists (caller holds the write lock).
+func (a *availability) resort() {
+	all := make([]*entry, 0, len(a.houses))
+	for _, h := range a.houses {
+		all = append(all, h)
+	}
+	a.sorted = make(map[string][]*entry, len(sortOrders))
+	for key, order := range sortOrders {
+		s := slices.Clone(all)
+		slices.SortFunc(s, func(x, y *entry) int { return cmp.Or(order(x, y), cmp.Compare(y.id, x.id)) })
+		a.sorted[key] = s
+	}
+}
+
+func (a *availability) upsertHouse(r *core.Record) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		return // the load will read it
+	}
+	id := intid.Int(r.Id)
+	h, ok := a.houses[id]
+	if !ok {
+		h = &entry{id: id}
+		a.houses[id] = h
+	}
+	h.area = intid.Int(r.GetString(FieldArea))
+	h.price = int64(r.GetInt(FieldPrice))
+	h.orderCount = int64(r.GetInt(FieldOrderCount))
+	h.created = r.GetDateTime("created").String()
+	h.hidden = r.GetBool(FieldHidden)
+	a.sorted = nil
+}
+
+func (a *availability) deleteHouse(id int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		return
+	}
+	if h, ok := a.houses[id]; ok {
+		for _, s := range h.stays {
+			delete(a.orders, s.order)
+		}
+		delete(a.houses, id)
+		a.sorted = nil
+	}
+}
+
+func (a *availability) upsertOrder(r *core.Record) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		return
+	}
+	id := intid.Int(r.Id)
+	a.dropOrder(id)
+	if slices.Contains(Occupying, r.GetString("status")) {
+		a.addStay(id, intid.Int(r.GetString("house")), r.GetString("start_date"), r.GetString("end_date"))
+	}
+}
+
+// dropOrder removes an order's stay, if it has one (caller holds the lock).
+func (a *availability) dropOrder(id int64) {
+	ref, ok := a.orders[id]
+	if !ok {
+		return
+	}
+	delete(a.orders, id)
+	if h, ok := a.houses[ref.house]; ok {
+		h.stays = slices.DeleteFunc(h.stays, func(s stay) bool { return s.order == id })
+	}
+}
+
+// addStay records an occupying order (caller holds the lock).
+func (a *availability) addStay(order, house int64, start, end string) {
+	h, ok := a.houses[house]
+	s, e := dayNumber(start), dayNumber(end)
+	if !ok || s == 0 || e == 0 {
+		return
+	}
+	st := stay{order: order, start: s, end: e}
+	i, _ := slices.BinarySearchFunc(h.stays, st, func(x, y stay) int { return cmp.Compare(x.start, y.start) })
+	h.stays = slices.Insert(h.stays, i, st)
+	a.orders[order] = stayRef{house: house, stay: st}
+}
+
+// dayNumber is the day of a YYYY-MM-DD date counted from 1970-01-01 (0 when invalid).
+func dayNumber(date string) int32 {
+	t, err := time.Parse(DateLayout, date)
+	if err != nil {
+		return 0
+	}
+	return int32(t.Unix()/86400) + 1 // +1 keeps 1970-01-01 distinct from "none"
+}

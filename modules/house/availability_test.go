@@ -1,0 +1,81 @@
+package house_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"ihome/internal/apptest"
+)
+
+// TestSearchFollowsWrites: once the index is loaded, every kind of write
+// shows in the next search.
+func TestSearchFollowsWrites(t *testing.T) {
+	app := apptest.New(t)
+	owner, landlordC := landlord(t, app, 1)
+	_, guestC := app.NewUser(2)
+	a := app.CreateHouse(owner, map[string]any{"price": 30000})
+	b := app.CreateHouse(owner, map[string]any{"price": 20000})
+	window := fmt.Sprintf("sd=%s&ed=%s", app.Today(3), app.Today(4))
+	search := func(q string) []int { return allPages(t, app.Client(), q) }
+	ids := func(hs ...int) []int { return hs }
+	check := func(step, q string, want []int) {
+		t.Helper()
+		if got := search(q); !slices.Equal(got, want) {
+			t.Fatalf("%s: %s → %v, want %v", step, q, got, want)
+		}
+	}
+	check("loaded", window, ids(2, 1))
+
+	guestC.Post("/api/v1.0/orders", map[string]any{"house_id": a.Id, "start_date": app.Today(4), "end_date": app.Today(5)}).OK(t)
+	check("booked", window, ids(2))
+	check("other dates", fmt.Sprintf("sd=%s", app.Today(6)), ids(2, 1))
+
+	landlordC.Put("/api/v1.0/orders", map[string]any{"action": "reject", "order_id": 1, "reason": "满了"}).OK(t)
+	check("rejected", window, ids(2, 1))
+
+	guestC.Post("/api/v1.0/orders", map[string]any{"house_id": b.Id, "start_date": app.Today(0), "end_date": app.Today(3)}).OK(t)
+	check("booked b", window, ids(1))
+	guestC.Put("/api/v1.0/orders", map[string]any{"action": "cancel", "order_id": 2}).OK(t)
+	check("canceled", window, ids(2, 1))
+
+	// staff edits in the admin UI: price, a new house, hiding, deleting
+	b.Set("price", 90000)
+	if err := app.Save(b); err != nil {
+		t.Fatal(err)
+	}
+	check("price edit", "sk=price-inc", ids(1, 2))
+	c := app.CreateHouse(owner, map[string]any{"price": 100, "area": "7"})
+	check("new house", "sk=price-inc", ids(3, 1, 2))
+	check("new house area", "aid=7", ids(3))
+	c.Set("hidden", true)
+	if err := app.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	check("hidden", "sk=price-inc", ids(1, 2))
+	if err := app.Delete(c); err != nil {
+		t.Fatal(err)
+	}
+	check("deleted", "x=1", ids(2, 1))
+
+	staffOrder := app.CreateOrder(a, app.CreateUser(apptest.Mobile(5)), app.Today(2), app.Today(3), "PAID")
+	check("staff order", window, ids(2))
+	staffOrder.Set("start_date", app.Today(1))
+	staffOrder.Set("end_date", app.Today(2))
+	if err := app.Save(staffOrder); err != nil {
+		t.Fatal(err)
+	}
+	check("staff moved the order", window, ids(2, 1))
+	if err := app.Delete(staffOrder); err != nil {
+		t.Fatal(err)
+	}
+	check("staff deleted the order", "sd="+app.Today(1), ids(2, 1))
+
+	// the expiry job frees dates like any cancel
+	guestC.Post("/api/v1.0/orders", map[string]any{"house_id": a.Id, "start_date": app.Today(0), "end_date": app.Today(9)}).OK(t)
+	check("long stay", window, ids(2))
+	app.Clock.Advance(24 * time.Hour)
+	app.RunCron("ihome.order.expire")
+	check("expired", window, ids(2, 1))
+}
