@@ -4,6 +4,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/pocketbase/dbx"
 )
 
 // env, envInt and envDuration give flag defaults from IHOME_* variables,
@@ -27,4 +29,13 @@ func envDuration(name string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// connectDB opens a database the way PocketBase does, with a smaller page
+// cache per connection (IHOME_DB_CACHE_KB, 8 MB by default).
+func connectDB(path string) (*dbx.DB, error) {
+	pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(200000000)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)" +
+		"&_pragma=cache_size(-" + strconv.Itoa(envInt("IHOME_DB_CACHE_KB", 8000)) + ")&_defensive=1"
+	return dbx.Open("sqlite", path+pragmas)
 }

@@ -3,9 +3,7 @@
 // numbers (API.md §1.5).
 //
 // The next id comes from one UPDATE … RETURNING on the sequences table,
-// executed on the writer connection (or the caller's transaction): it is
-// atomic without a lock of ours. A failed insert leaves a gap, as
-// AUTOINCREMENT would.
+// in the transaction that inserts the record: atomic without a lock of ours.
 package intid
 
 import (
@@ -28,16 +26,22 @@ const HookId = "ihome.intid"
 
 // Register assigns ids to new records of the named collections. It runs
 // before PocketBase's own field interceptors (priority -100 < -99) so the
-// id field's random autogeneration never fires for them.
+// id field's random autogeneration never fires for them, and it wraps the
+// rest of the create in one transaction (joining the caller's, if any): the
+// id is taken and the row written in a single commit, so a refused insert
+// leaves no gap and a booking costs one commit, not two.
 func Register(app core.App, collections ...string) {
 	app.OnRecordCreate(collections...).Bind(&hook.Handler[*core.RecordEvent]{
 		Id:       HookId,
 		Priority: -100,
 		Func: func(e *core.RecordEvent) error {
-			if err := Assign(e.App, e.Record); err != nil {
-				return err
-			}
-			return e.Next()
+			return e.App.RunInTransaction(func(tx core.App) error {
+				e.App = tx
+				if err := Assign(tx, e.Record); err != nil {
+					return err
+				}
+				return e.Next()
+			})
 		},
 	})
 }
