@@ -6,8 +6,10 @@ GO      ?= go
 BIN     ?= ihome
 ADDR    ?= 127.0.0.1:8090
 DATA    ?= pb_data
+DEMO    ?= pb_demo
+FUZZTIME ?= 3s
 
-.PHONY: all build run test vet unit race clean
+.PHONY: all build run demo test vet unit race fuzz-short fuzz bench bench-smoke browser soak crash clean
 
 all: build
 
@@ -20,11 +22,18 @@ run: build
 	@echo "Admin UI: http://$(ADDR)/_/  (first superuser: ./$(BIN) superuser upsert EMAIL PASS --dir $(DATA))"
 	./$(BIN) serve --http $(ADDR) --dir $(DATA)
 
-## test: formatting, vet, every Go test, concurrency tests under -race
-test: vet unit race
+## demo: serve a small generated city (60 houses with pictures) from ./$(DEMO)
+demo: build
+	@test -f $(DEMO)/data.db || ./$(BIN) seed --demo --dir $(DEMO)
+	@echo "Demo users: 13800000001 … 13800000040, password password-1"
+	./$(BIN) serve --http $(ADDR) --dir $(DEMO)
+
+## test: everything CI runs: format, vet, Go tests, concurrency under -race,
+## short fuzzing, a smoke run of the bench, and the browser journeys
+test: vet unit race fuzz-short bench-smoke browser
 
 vet:
-	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
@@ -34,5 +43,35 @@ unit:
 race:
 	$(GO) test -count=1 -race -run 'Concurren' ./...
 
+# each fuzz target for a few seconds (go test -fuzz takes one target at a time)
+fuzz-short:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg > /tmp/ihome-fuzz.log 2>&1 || { cat /tmp/ihome-fuzz.log; exit 1; }; \
+		done; \
+	done
+
+## fuzz: every fuzz target for 2 minutes
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=2m
+
+## bench: seed 10,000 houses / 100,000 orders, load each scenario (docs/BENCHMARKS.md)
+bench: build
+	$(GO) run ./bench --bin ./$(BIN)
+
+bench-smoke: build
+	$(GO) run ./bench --bin ./$(BIN) --smoke
+
+## browser: the end-to-end journeys in Debian's headless Chromium
+browser: build
+	@test -x /usr/bin/chromium || { echo "installing chromium (Debian)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -d e2e/node_modules/playwright-core || (cd e2e && npm ci --no-audit --no-fund)
+	cd e2e && IHOME_BIN=../$(BIN) node --test
+
 clean:
-	rm -rf $(BIN) $(DATA)
+	rm -rf $(BIN) $(DATA) $(DEMO)
+
+## soak: 5 minutes of mixed traffic; memory and open files must level off
+soak: build
+	$(GO) run ./bench --bin ./$(BIN) --soak 5m --conns 32

@@ -39,6 +39,7 @@ type config struct {
 	conns    int
 	duration time.Duration
 	smoke    bool
+	soak     time.Duration
 }
 
 func main() {
@@ -53,6 +54,7 @@ func main() {
 	flag.IntVar(&cfg.conns, "conns", 64, "concurrent connections")
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "load time per scenario")
 	flag.BoolVar(&cfg.smoke, "smoke", false, "a small, quick run that checks the bench still works (no targets)")
+	flag.DurationVar(&cfg.soak, "soak", 0, "instead of the scenarios, run mixed traffic this long and sample memory and open files")
 	flag.Parse()
 
 	if *ceiling != "" {
@@ -215,6 +217,9 @@ func run(cfg config) error {
 		{name: "baseline: PocketBase list API (filter area, sort price)", accept: httpOK,
 			next: get(fixed(base + "/api/collections/houses/records?filter=(area='3')&sort=price&perPage=10"))},
 		{name: "booking (answers 0 or 4004)", next: book, accept: errnoIs("0", "4004"), unit: "orders/s", minRPS: 1000},
+	}
+	if cfg.soak > 0 {
+		return soak(client, cfg, scenarios[1:], server.Process.Pid)
 	}
 	var results []result
 	for _, sc := range scenarios {
@@ -457,7 +462,10 @@ func checkOverlaps(dir string) (overlaps, occupying int, err error) {
 }
 
 // peakRSS reads the process's peak resident set (VmHWM) in bytes.
-func peakRSS(pid int) int64 {
+func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM:") }
+
+// procStatus reads a kB field of /proc/PID/status, in bytes.
+func procStatus(pid int, field string) int64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
@@ -465,7 +473,7 @@ func peakRSS(pid int) int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb << 10
 		}
@@ -494,4 +502,28 @@ func serveCeiling(addr string, size int) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// soak runs a mix of the scenarios for cfg.soak, in 10 s slices, and prints
+// after each slice the throughput, the server's resident memory and its
+// open files: both must level off.
+func soak(client *http.Client, cfg config, mix []scenario, pid int) error {
+	mixed := scenario{
+		next: func(r *rand.Rand) *http.Request { return mix[r.IntN(len(mix))].next(r) },
+		accept: func(status int, body []byte) bool {
+			return status == http.StatusOK
+		},
+	}
+	slice := cfg
+	slice.duration = 10 * time.Second
+	fmt.Printf("\nsoak: %s of mixed traffic (%d connections)\n\n", cfg.soak, cfg.conns)
+	fmt.Println("| elapsed | req/s | errors | RSS | peak RSS | open files |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|")
+	for elapsed := time.Duration(0); elapsed < cfg.soak; elapsed += slice.duration {
+		r := load(client, slice, mixed)
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		fmt.Printf("| %s | %.0f | %d | %d MB | %d MB | %d |\n", elapsed+slice.duration, r.rps, r.errors,
+			procStatus(pid, "VmRSS:")>>20, procStatus(pid, "VmHWM:")>>20, len(fds))
+	}
+	return nil
 }
