@@ -1,0 +1,3 @@
+import { showOrders } from './orderlist.js';
+
+showOrders('custom');
