@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"strconv"
 	"time"
@@ -38,4 +40,12 @@ func connectDB(path string) (*dbx.DB, error) {
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)" +
 		"&_pragma=cache_size(-" + strconv.Itoa(envInt("IHOME_DB_CACHE_KB", 8000)) + ")&_defensive=1"
 	return dbx.Open("sqlite", path+pragmas)
+}
+
+// pprofMux serves net/http/pprof's handlers (IHOME_PPROF=127.0.0.1:6060).
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	return mux
 }

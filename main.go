@@ -98,6 +98,11 @@ func main() {
 		Priority: 999, // after every other route
 	})
 
+	if addr := os.Getenv("IHOME_PPROF"); addr != "" {
+		// profiling on a separate, local-only listener, for diagnosing load
+		go func() { log.Println(http.ListenAndServe(addr, pprofMux())) }()
+	}
+
 	if err := app.Start(); err != nil {
 		log.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package house_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,9 @@ func TestSearchFollowsWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("price edit", "sk=price-inc", ids(1, 2))
+	if r := app.Client().Get("/api/v1.0/houses?sk=price-inc").OK(t); !strings.Contains(string(r.Data), `"house_id":2,"title":"测试房屋","price":90000`) {
+		t.Fatalf("the cached row kept the old price: %s", r.Data)
+	}
 	c := app.CreateHouse(owner, map[string]any{"price": 100, "area": "7"})
 	check("new house", "sk=price-inc", ids(3, 1, 2))
 	check("new house area", "aid=7", ids(3))

@@ -89,7 +89,9 @@ type module struct {
 	cacheMu sync.Mutex
 	cache   map[string]any
 
-	index *availability
+	index   *availability
+	rows    *keyedCache[listRow]     // search results' rows, by house id
+	details *keyedCache[houseDetail] // detail pages, by house id
 
 	// imageLocks serialise picture uploads per house (striped by id), so two
 	// uploads cannot overwrite each other's list or pass the limit together.
@@ -98,8 +100,10 @@ type module struct {
 
 // Register binds the house routes, the search index and the cache hooks.
 func Register(app core.App, a *api.API, cfg Config) error {
-	m := &module{cfg: cfg.withDefaults(), cache: map[string]any{}, index: newAvailability()}
+	m := &module{cfg: cfg.withDefaults(), cache: map[string]any{}, index: newAvailability(),
+		rows: newKeyedCache[listRow](20000), details: newKeyedCache[houseDetail](2000)}
 	m.index.bind(app)
+	m.bindCaches(app)
 	for _, name := range []string{AreasCollection, FacilCollection, Collection} {
 		drop := &hook.Handler[*core.RecordEvent]{
 			Id: "ihome.house.cache." + name,

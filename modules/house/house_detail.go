@@ -46,6 +46,8 @@ type houseDetail struct {
 	ImgURLs    []string        `json:"img_urls"`
 	Facilities []int64         `json:"facilities"`
 	Comments   []detailComment `json:"comments"`
+
+	hidden bool // by staff: only the owner sees it
 }
 
 // FindVisible returns the house id, or NoData when it does not exist or is
@@ -67,24 +69,45 @@ func FindVisible(app core.App, id string, viewer *core.Record) (*core.Record, er
 	return h, nil
 }
 
-// GET /houses/{house_id}: everything about one house.
+// GET /houses/{house_id}: everything about one house (cached until the
+// house, a review of it, a user or an area changes).
 func (m *module) detail(e *core.RequestEvent) error {
-	viewer := session.User(e)
-	h, err := FindVisible(e.App, e.Request.PathValue("house_id"), viewer)
+	id := e.Request.PathValue("house_id")
+	if intid.Int(id) < 1 {
+		return errno.New(errno.NoData, "房屋不存在")
+	}
+	d, err := m.details.get(id, func() (houseDetail, error) { return m.loadDetail(e.App, id) })
 	if err != nil {
 		return err
 	}
-	owner, err := e.App.FindRecordById(user.Collection, h.GetString(FieldOwner))
-	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+	viewerId := int64(-1)
+	if viewer := session.User(e); viewer != nil {
+		viewerId = intid.Int(viewer.Id)
 	}
-	area, err := e.App.FindRecordById(AreasCollection, h.GetString(FieldArea))
-	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+	if d.hidden && viewerId != d.UserId {
+		return errno.New(errno.NoData, "房屋不存在")
 	}
-	comments, err := m.comments(e.App, h.Id)
+	return envelope.OK(e, map[string]any{"user_id": viewerId, "house": d})
+}
+
+func (m *module) loadDetail(app core.App, id string) (houseDetail, error) {
+	h, err := app.FindRecordById(Collection, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return houseDetail{}, errno.New(errno.NoData, "房屋不存在")
+	} else if err != nil {
+		return houseDetail{}, errno.Wrap(errno.DBErr, err)
+	}
+	owner, err := app.FindRecordById(user.Collection, h.GetString(FieldOwner))
 	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return houseDetail{}, errno.Wrap(errno.DBErr, err)
+	}
+	area, err := app.FindRecordById(AreasCollection, h.GetString(FieldArea))
+	if err != nil {
+		return houseDetail{}, errno.Wrap(errno.DBErr, err)
+	}
+	comments, err := m.comments(app, h.Id)
+	if err != nil {
+		return houseDetail{}, errno.Wrap(errno.DBErr, err)
 	}
 
 	d := houseDetail{
@@ -109,6 +132,7 @@ func (m *module) detail(e *core.RequestEvent) error {
 		ImgURLs:    []string{},
 		Facilities: []int64{},
 		Comments:   comments,
+		hidden:     h.GetBool(FieldHidden),
 	}
 	for _, f := range h.GetStringSlice(FieldImages) {
 		d.ImgURLs = append(d.ImgURLs, user.FileURL(Collection, h.Id, f))
@@ -117,12 +141,7 @@ func (m *module) detail(e *core.RequestEvent) error {
 		d.Facilities = append(d.Facilities, intid.Int(f))
 	}
 	slices.Sort(d.Facilities)
-
-	viewerId := int64(-1)
-	if viewer != nil {
-		viewerId = intid.Int(viewer.Id)
-	}
-	return envelope.OK(e, map[string]any{"user_id": viewerId, "house": d})
+	return d, nil
 }
 
 // comments returns the newest reviews of house, guests' names masked.

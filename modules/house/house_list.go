@@ -165,7 +165,7 @@ func (m *module) search(e *core.RequestEvent) error {
 	if err != nil {
 		return errno.Wrap(errno.DBErr, err)
 	}
-	rows, err := rowsById(e.App, ids)
+	rows, err := m.rowsById(e.App, ids)
 	if err != nil {
 		return errno.Wrap(errno.DBErr, err)
 	}
@@ -176,18 +176,30 @@ func (m *module) search(e *core.RequestEvent) error {
 	})
 }
 
-// rowsById reads the list rows of ids, in the order of ids.
-func rowsById(app core.App, ids []int64) ([]listRow, error) {
-	rows := []listRow{}
-	if len(ids) == 0 {
+// rowsById returns the list rows of ids, in the order of ids, from the
+// row cache; the missing ones are read in one query.
+func (m *module) rowsById(app core.App, ids []int64) ([]listRow, error) {
+	rows := make([]listRow, 0, len(ids))
+	var missing []any
+	var gen uint64
+	for _, id := range ids {
+		r, ok, g := m.rows.peek(intid.String(id))
+		if ok {
+			rows = append(rows, r)
+		} else {
+			missing, gen = append(missing, intid.String(id)), g
+		}
+	}
+	if len(missing) == 0 {
 		return rows, nil
 	}
-	in := make([]any, len(ids))
-	for i, id := range ids {
-		in[i] = intid.String(id)
-	}
-	if err := listQuery(app).Where(dbx.In("h.id", in...)).All(&rows); err != nil {
+	var fresh []listRow
+	if err := listQuery(app).Where(dbx.In("h.id", missing...)).All(&fresh); err != nil {
 		return nil, err
+	}
+	for _, r := range fresh {
+		m.rows.put(r.Id, r, gen)
+		rows = append(rows, r)
 	}
 	pos := make(map[string]int, len(ids))
 	for i, id := range ids {

@@ -109,6 +109,7 @@ func TestAnswerParams(t *testing.T) {
 
 func TestReviewAppearsOnTheHouse(t *testing.T) {
 	s := newStage(t, nil)
+	s.app.Client().Get("/api/v1.0/houses/" + s.house.Id).OK(t) // the detail is now cached
 	s.book(s.guestC, 1, 2).OK(t)
 	s.landlordC.Put("/api/v1.0/orders", map[string]any{"action": "accept", "order_id": 1}).OK(t)
 	s.guestC.Put("/api/v1.0/orders/comment", map[string]any{"order_id": 1, "comment": "干净整洁，推荐"}).OK(t)
@@ -126,6 +127,13 @@ func TestReviewAppearsOnTheHouse(t *testing.T) {
 	if d.House.OrderCount != 1 || len(d.House.Comments) != 1 || d.House.Comments[0].Comment != "干净整洁，推荐" ||
 		d.House.Comments[0].UserName != "138****0002" {
 		t.Fatalf("detail %+v", d.House)
+	}
+
+	// a reviewer's new name shows too (users changes drop the cached pages)
+	s.guestC.Post("/api/v1.0/user/name", map[string]any{"name": "小李"}).OK(t)
+	s.app.Client().Get("/api/v1.0/houses/" + s.house.Id).OK(t).Decode(t, &d)
+	if d.House.Comments[0].UserName != "小李" {
+		t.Fatalf("reviewer name %q", d.House.Comments[0].UserName)
 	}
 }
 
