@@ -34,11 +34,11 @@ func envDuration(name string, def time.Duration) time.Duration {
 }
 
 // connectDB opens a database the way PocketBase does, with a smaller page
-// cache per connection (IHOME_DB_CACHE_KB, 8 MB by default).
+// cache per connection (IHOME_DB_CACHE_KB, 2 MB by default).
 func connectDB(path string) (*dbx.DB, error) {
 	pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(200000000)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)" +
-		"&_pragma=cache_size(-" + strconv.Itoa(envInt("IHOME_DB_CACHE_KB", 8000)) + ")&_defensive=1"
+		"&_pragma=cache_size(-" + strconv.Itoa(envInt("IHOME_DB_CACHE_KB", 2000)) + ")&_defensive=1"
 	return dbx.Open("sqlite", path+pragmas)
 }
 

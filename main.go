@@ -30,10 +30,11 @@ var embeddedPublic embed.FS
 func main() {
 	app := pocketbase.NewWithConfig(pocketbase.Config{
 		// PocketBase's defaults (120 connections, a 32 MB page cache each)
-		// suit big machines; on a small one they grow the process past 1 GB
-		// under load without making reads faster.
-		DataMaxOpenConns: envInt("IHOME_DB_MAX_CONNS", 16),
-		DataMaxIdleConns: envInt("IHOME_DB_MAX_CONNS", 16),
+		// suit big machines; on two cores they grew the process past 500 MB
+		// under load and were slower than 4 connections with 2 MB each
+		// (measured with make bench; the OS page cache holds the data).
+		DataMaxOpenConns: envInt("IHOME_DB_MAX_CONNS", 4),
+		DataMaxIdleConns: envInt("IHOME_DB_MAX_CONNS", 4),
 		AuxMaxOpenConns:  4,
 		AuxMaxIdleConns:  2,
 		DBConnect:        connectDB,

@@ -101,7 +101,7 @@ type module struct {
 // Register binds the house routes, the search index and the cache hooks.
 func Register(app core.App, a *api.API, cfg Config) error {
 	m := &module{cfg: cfg.withDefaults(), cache: map[string]any{}, index: newAvailability(),
-		rows: newKeyedCache[listRow](20000), details: newKeyedCache[houseDetail](2000)}
+		rows: newKeyedCache[listRow](20000), details: newKeyedCache[houseDetail](10000)}
 	m.index.bind(app)
 	m.bindCaches(app)
 	for _, name := range []string{AreasCollection, FacilCollection, Collection} {

@@ -2,6 +2,7 @@ package house
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 
@@ -90,58 +91,77 @@ func (m *module) detail(e *core.RequestEvent) error {
 	return envelope.OK(e, map[string]any{"user_id": viewerId, "house": d})
 }
 
+// loadDetail reads a house with its owner and area in one query (the
+// page is cached, but a cold cache under load still reads thousands).
 func (m *module) loadDetail(app core.App, id string) (houseDetail, error) {
-	h, err := app.FindRecordById(Collection, id)
+	var r struct {
+		Id          string `db:"id"`
+		Title       string `db:"title"`
+		Address     string `db:"address"`
+		Unit        string `db:"unit"`
+		Beds        string `db:"beds"`
+		Facilities  string `db:"facilities"`
+		Images      string `db:"images"`
+		Price       int64  `db:"price"`
+		RoomCount   int64  `db:"room_count"`
+		Acreage     int64  `db:"acreage"`
+		Capacity    int64  `db:"capacity"`
+		Deposit     int64  `db:"deposit"`
+		MinDays     int64  `db:"min_days"`
+		MaxDays     int64  `db:"max_days"`
+		OrderCount  int64  `db:"order_count"`
+		Hidden      bool   `db:"hidden"`
+		AreaId      string `db:"area_id"`
+		AreaName    string `db:"area_name"`
+		OwnerId     string `db:"owner_id"`
+		OwnerName   string `db:"owner_name"`
+		OwnerMobile string `db:"owner_mobile"`
+		OwnerAvatar string `db:"owner_avatar"`
+	}
+	err := app.DB().Select(
+		"h.id", "h.title", "h.address", "h.unit", "h.beds", "h.facilities", "h.images", "h.price",
+		"h.room_count", "h.acreage", "h.capacity", "h.deposit", "h.min_days", "h.max_days",
+		"h.order_count", "h.hidden", "a.id AS area_id", "a.name AS area_name",
+		"u.id AS owner_id", "u.name AS owner_name", "u.mobile AS owner_mobile", "u.avatar AS owner_avatar",
+	).From(Collection+" h").
+		InnerJoin(AreasCollection+" a", dbx.NewExp("a.id = h.area")).
+		InnerJoin(user.Collection+" u", dbx.NewExp("u.id = h.owner")).
+		Where(dbx.HashExp{"h.id": id}).One(&r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return houseDetail{}, errno.New(errno.NoData, "房屋不存在")
 	} else if err != nil {
 		return houseDetail{}, errno.Wrap(errno.DBErr, err)
 	}
-	owner, err := app.FindRecordById(user.Collection, h.GetString(FieldOwner))
+	comments, err := m.comments(app, id)
 	if err != nil {
 		return houseDetail{}, errno.Wrap(errno.DBErr, err)
 	}
-	area, err := app.FindRecordById(AreasCollection, h.GetString(FieldArea))
-	if err != nil {
-		return houseDetail{}, errno.Wrap(errno.DBErr, err)
-	}
-	comments, err := m.comments(app, h.Id)
-	if err != nil {
-		return houseDetail{}, errno.Wrap(errno.DBErr, err)
-	}
-
 	d := houseDetail{
-		Hid:        intid.Int(h.Id),
-		UserId:     intid.Int(owner.Id),
-		UserName:   user.PublicName(owner),
-		UserAvatar: user.AvatarURL(owner),
-		Title:      h.GetString(FieldTitle),
-		Price:      int64(h.GetInt(FieldPrice)),
-		Address:    h.GetString(FieldAddress),
-		AreaId:     intid.Int(area.Id),
-		AreaName:   area.GetString(FieldName),
-		RoomCount:  int64(h.GetInt(FieldRoomCount)),
-		Acreage:    int64(h.GetInt(FieldAcreage)),
-		Unit:       h.GetString(FieldUnit),
-		Capacity:   int64(h.GetInt(FieldCapacity)),
-		Beds:       h.GetString(FieldBeds),
-		Deposit:    int64(h.GetInt(FieldDeposit)),
-		MinDays:    int64(h.GetInt(FieldMinDays)),
-		MaxDays:    int64(h.GetInt(FieldMaxDays)),
-		OrderCount: int64(h.GetInt(FieldOrderCount)),
-		ImgURLs:    []string{},
-		Facilities: []int64{},
-		Comments:   comments,
-		hidden:     h.GetBool(FieldHidden),
+		Hid: intid.Int(r.Id), UserId: intid.Int(r.OwnerId),
+		UserName:   user.DisplayName(r.OwnerName, r.OwnerMobile),
+		UserAvatar: user.FileURL(user.Collection, r.OwnerId, r.OwnerAvatar),
+		Title:      r.Title, Price: r.Price, Address: r.Address,
+		AreaId: intid.Int(r.AreaId), AreaName: r.AreaName,
+		RoomCount: r.RoomCount, Acreage: r.Acreage, Unit: r.Unit, Capacity: r.Capacity, Beds: r.Beds,
+		Deposit: r.Deposit, MinDays: r.MinDays, MaxDays: r.MaxDays, OrderCount: r.OrderCount,
+		ImgURLs: []string{}, Facilities: []int64{}, Comments: comments,
+		hidden: r.Hidden,
 	}
-	for _, f := range h.GetStringSlice(FieldImages) {
-		d.ImgURLs = append(d.ImgURLs, user.FileURL(Collection, h.Id, f))
+	for _, f := range jsonStrings(r.Images) {
+		d.ImgURLs = append(d.ImgURLs, user.FileURL(Collection, r.Id, f))
 	}
-	for _, f := range h.GetStringSlice(FieldFacilities) {
+	for _, f := range jsonStrings(r.Facilities) {
 		d.Facilities = append(d.Facilities, intid.Int(f))
 	}
 	slices.Sort(d.Facilities)
 	return d, nil
+}
+
+// jsonStrings decodes a multi-value column (a JSON list of strings).
+func jsonStrings(raw string) []string {
+	var out []string
+	_ = json.Unmarshal([]byte(raw), &out) // PocketBase wrote it: a bad one reads as empty
+	return out
 }
 
 // comments returns the newest reviews of house, guests' names masked.

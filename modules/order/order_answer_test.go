@@ -131,7 +131,7 @@ func TestReviewAppearsOnTheHouse(t *testing.T) {
 
 	// a reviewer's new name shows too (users changes drop the cached pages)
 	s.guestC.Post("/api/v1.0/user/name", map[string]any{"name": "小李"}).OK(t)
-	s.app.Client().Get("/api/v1.0/houses/" + s.house.Id).OK(t).Decode(t, &d)
+	s.app.Client().Get("/api/v1.0/houses/"+s.house.Id).OK(t).Decode(t, &d)
 	if d.House.Comments[0].UserName != "小李" {
 		t.Fatalf("reviewer name %q", d.House.Comments[0].UserName)
 	}
