@@ -86,6 +86,7 @@ type result struct {
 	scenario
 	requests int64
 	errors   int64
+	peakRSS  int64 // the server's, when the scenario ended
 	rps      float64
 	p50, p99 time.Duration
 	ratio    float64
@@ -226,6 +227,7 @@ func run(cfg config) error {
 		step("load: %s", sc.name)
 		r := load(client, cfg, sc)
 		r.scenario = sc
+		r.peakRSS = peakRSS(server.Process.Pid)
 		results = append(results, r)
 	}
 
@@ -303,24 +305,28 @@ func load(client *http.Client, cfg config, sc scenario) result {
 func printTable(cfg config, rs []result, startup time.Duration, rss int64, overlaps, booked int) {
 	fmt.Printf("\n%d houses, %d orders, %d users; %d connections, %s per scenario; GOMAXPROCS of this machine: %s\n\n",
 		cfg.houses, cfg.orders, cfg.users, cfg.conns, cfg.duration, nproc())
-	fmt.Println("| scenario | req/s | ratio to ceiling | p50 | p99 | errors | target |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| scenario | req/s | ratio to ceiling | p50 | p99 | errors | server peak RSS so far | target |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range rs {
 		unit := ""
 		if r.unit != "" {
 			unit = " " + r.unit
 		}
-		fmt.Printf("| %s | %.0f%s | %.0f %% | %s | %s | %d | %s |\n", r.name, r.rps, unit, r.ratio*100,
-			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, verdict(cfg, r))
+		rss := ""
+		if r.peakRSS > 0 && !strings.HasPrefix(r.name, "ceiling") {
+			rss = fmt.Sprintf("%d MB", r.peakRSS>>20)
+		}
+		fmt.Printf("| %s | %.0f%s | %.0f %% | %s | %s | %d | %s | %s |\n", r.name, r.rps, unit, r.ratio*100,
+			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, rss, verdict(cfg, r))
 	}
 	rssVerdict, startVerdict := "", ""
 	if !cfg.smoke {
 		rssVerdict = pass(rss <= 200<<20, "≤ 200 MB")
 		startVerdict = pass(startup <= 200*time.Millisecond, "≤ 200 ms")
 	}
-	fmt.Printf("| peak server RSS (VmHWM) | %d MB | | | | | %s |\n", rss>>20, rssVerdict)
-	fmt.Printf("| start to healthy | %s | | | | | %s |\n", startup.Round(time.Millisecond), startVerdict)
-	fmt.Printf("| overlapping occupying orders after booking | %d (of %d occupying) | | | | | %s |\n", overlaps, booked, pass(overlaps == 0, "0"))
+	fmt.Printf("| peak server RSS (VmHWM), whole run | %d MB | | | | | | %s |\n", rss>>20, rssVerdict)
+	fmt.Printf("| start to healthy | %s | | | | | | %s |\n", startup.Round(time.Millisecond), startVerdict)
+	fmt.Printf("| overlapping occupying orders after booking | %d (of %d occupying) | | | | | | %s |\n", overlaps, booked, pass(overlaps == 0, "0"))
 }
 
 func verdict(cfg config, r result) string {

@@ -28,7 +28,28 @@ type availability struct {
 	houses map[int64]*entry
 	orders map[int64]stayRef // occupying orders, to move or drop them
 	sorted map[string][]*entry
+	byArea map[int64]map[string][]*entry // sorted, per area
+	gen    uint64                        // bumped by every change
+
+	// memo keeps recent answers while gen is unchanged: a popular search
+	// is then a map lookup
+	memoMu sync.Mutex
+	memo   map[memoKey]memoAnswer
 }
+
+type memoKey struct {
+	q             query
+	offset, limit int
+}
+
+type memoAnswer struct {
+	gen   uint64
+	ids   []int64
+	total int
+}
+
+// maxMemo bounds the memo; it is emptied when full.
+const maxMemo = 4096
 
 type entry struct {
 	id         int64
@@ -58,7 +79,7 @@ type query struct {
 }
 
 func newAvailability() *availability {
-	return &availability{}
+	return &availability{memo: map[memoKey]memoAnswer{}}
 }
 
 // bind keeps the index in sync with committed writes.
@@ -101,10 +122,22 @@ func (a *availability) search(app core.App, q query, offset, limit int) ([]int64
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
+	key := memoKey{q, offset, limit}
+	a.memoMu.Lock()
+	m, ok := a.memo[key]
+	a.memoMu.Unlock()
+	if ok && m.gen == a.gen {
+		return m.ids, m.total, nil
+	}
+
+	list := a.sorted[q.sort]
+	if q.area != 0 {
+		list = a.byArea[q.area][q.sort]
+	}
 	ids := make([]int64, 0, limit)
 	total := 0
-	for _, h := range a.sorted[q.sort] {
-		if h.hidden || (q.area != 0 && h.area != q.area) || (q.start != 0 && h.occupied(q.start, q.end)) {
+	for _, h := range list {
+		if h.hidden || (q.start != 0 && h.occupied(q.start, q.end)) {
 			continue
 		}
 		if total >= offset && len(ids) < limit {
@@ -112,6 +145,13 @@ func (a *availability) search(app core.App, q query, offset, limit int) ([]int64
 		}
 		total++
 	}
+
+	a.memoMu.Lock()
+	if len(a.memo) >= maxMemo {
+		clear(a.memo)
+	}
+	a.memo[key] = memoAnswer{gen: a.gen, ids: ids, total: total}
+	a.memoMu.Unlock()
 	return ids, total, nil
 }
 
@@ -178,6 +218,7 @@ func (a *availability) load(app core.App) error {
 	}
 	a.loaded = true
 	a.sorted = nil
+	a.gen++
 	return nil
 }
 
@@ -196,10 +237,17 @@ func (a *availability) resort() {
 		all = append(all, h)
 	}
 	a.sorted = make(map[string][]*entry, len(sortOrders))
+	a.byArea = map[int64]map[string][]*entry{}
 	for key, order := range sortOrders {
 		s := slices.Clone(all)
 		slices.SortFunc(s, func(x, y *entry) int { return cmp.Or(order(x, y), cmp.Compare(y.id, x.id)) })
 		a.sorted[key] = s
+		for _, h := range s {
+			if a.byArea[h.area] == nil {
+				a.byArea[h.area] = map[string][]*entry{}
+			}
+			a.byArea[h.area][key] = append(a.byArea[h.area][key], h)
+		}
 	}
 }
 
@@ -221,6 +269,7 @@ func (a *availability) upsertHouse(r *core.Record) {
 	h.created = r.GetDateTime("created").String()
 	h.hidden = r.GetBool(FieldHidden)
 	a.sorted = nil
+	a.gen++
 }
 
 func (a *availability) deleteHouse(id int64) {
@@ -235,6 +284,7 @@ func (a *availability) deleteHouse(id int64) {
 		}
 		delete(a.houses, id)
 		a.sorted = nil
+		a.gen++
 	}
 }
 
@@ -257,6 +307,7 @@ func (a *availability) dropOrder(id int64) {
 	if !ok {
 		return
 	}
+	a.gen++
 	delete(a.orders, id)
 	if h, ok := a.houses[ref.house]; ok {
 		h.stays = slices.DeleteFunc(h.stays, func(s stay) bool { return s.order == id })
@@ -274,6 +325,7 @@ func (a *availability) addStay(order, house int64, start, end string) {
 	i, _ := slices.BinarySearchFunc(h.stays, st, func(x, y stay) int { return cmp.Compare(x.start, y.start) })
 	h.stays = slices.Insert(h.stays, i, st)
 	a.orders[order] = stayRef{house: house, stay: st}
+	a.gen++
 }
 
 // dayNumber is the day of a YYYY-MM-DD date counted from 1970-01-01 (0 when invalid).
