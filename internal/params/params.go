@@ -9,9 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"math"
+	"math/big"
 	"mime"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -183,6 +184,13 @@ func (v Values) IntList(name string, maxLen int) ([]int64, error) {
 	return out, nil
 }
 
+// decimalPattern is plain decimal number syntax (JSON's, with an optional
+// sign): no hex, no digit separators, a short exponent.
+var decimalPattern = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?$`)
+
+// toInt reads an integer exactly: 7, "7", 7.0 and 7e1 are integers; 7.5,
+// 0.99999999999999999999 (which a float would round to 1), 0x1p1 and 1_0
+// are not.
 func toInt(x any) (int64, bool) {
 	var s string
 	switch t := x.(type) {
@@ -196,10 +204,14 @@ func toInt(x any) (int64, bool) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, true
 	}
-	// 7.0 is an integer too; 7.5 and 1e400 are not
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+	if !decimalPattern.MatchString(s) {
 		return 0, false
 	}
-	return int64(f), true
+	// a fraction or exponent form came from floating point somewhere:
+	// beyond 2^53 it cannot be trusted to be the integer meant
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || !r.IsInt() || !r.Num().IsInt64() || new(big.Rat).Abs(r).Cmp(big.NewRat(1<<53, 1)) > 0 {
+		return 0, false
+	}
+	return r.Num().Int64(), true
 }
