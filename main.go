@@ -9,6 +9,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/pocketbase/pocketbase"
@@ -98,6 +99,10 @@ func main() {
 		},
 		Priority: 999, // after every other route
 	})
+
+	// a soft memory limit makes the collector work harder before the
+	// process grows, instead of letting the heap double under load
+	debug.SetMemoryLimit(int64(envInt("IHOME_MEMORY_LIMIT_MB", 150)) << 20)
 
 	if addr := os.Getenv("IHOME_PPROF"); addr != "" {
 		// profiling on a separate, local-only listener, for diagnosing load

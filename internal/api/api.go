@@ -87,6 +87,11 @@ func (a *API) Mount(r *router.Router[*core.RequestEvent]) {
 			action = requireLogin(action)
 		}
 		route := g.Route(rt.Method, rt.Path, action)
+		if rt.Method == http.MethodGet {
+			// reads are most of the traffic: log their failures only
+			// (PocketBase's activity log; every write is still logged)
+			route.Bind(apis.SkipSuccessActivityLog())
+		}
 		for _, mw := range rt.middlewares {
 			route.Bind(mw)
 		}
