@@ -186,7 +186,7 @@ func (v Values) IntList(name string, maxLen int) ([]int64, error) {
 
 // decimalPattern is plain decimal number syntax (JSON's, with an optional
 // sign): no hex, no digit separators, a short exponent.
-var decimalPattern = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?$`)
+var decimalPattern = regexp.MustCompile(`^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$`)
 
 // toInt reads an integer exactly: 7, "7", 7.0 and 7e1 are integers; 7.5,
 // 0.99999999999999999999 (which a float would round to 1), 0x1p1 and 1_0
