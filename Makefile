@@ -9,7 +9,7 @@ DATA    ?= pb_data
 DEMO    ?= pb_demo
 FUZZTIME ?= 3s
 
-.PHONY: all build run demo test vet unit race fuzz-short fuzz bench bench-smoke browser soak crash clean
+.PHONY: all build run demo test vet unit race fuzz-short fuzz bench bench-smoke browser soak clean
 
 all: build
 
@@ -56,8 +56,10 @@ fuzz-short:
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=2m
 
-## bench: seed 10,000 houses / 100,000 orders, load each scenario (docs/BENCHMARKS.md)
+## bench: the search benchmark, then seed 10,000 houses / 100,000 orders and
+## load each scenario with 64 connections (docs/BENCHMARKS.md)
 bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 5000x ./modules/house/
 	$(GO) run ./bench --bin ./$(BIN)
 
 bench-smoke: build
