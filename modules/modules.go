@@ -33,9 +33,6 @@ type Config struct {
 	Now func() time.Time
 }
 
-// IntegerIdCollections get sequential ids (API.md §1.5).
-var IntegerIdCollections = []string{"users", "areas", "facilities", "houses", "orders"}
-
 // Register binds every module to app. It does no database work.
 func Register(app core.App, cfg Config) (*api.API, error) {
 	if cfg.Location == nil {
@@ -48,13 +45,23 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	cfg.Session.Now = orDefault(cfg.Session.Now, cfg.Now)
-	cfg.Auth.Now = orDefault(cfg.Auth.Now, cfg.Now)
-	if cfg.Auth.Location == nil {
-		cfg.Auth.Location = cfg.Location
+	// every module keeps the one clock and zone unless a test gives its own
+	inherit := func(now *func() time.Time, loc **time.Location) {
+		if *now == nil {
+			*now = cfg.Now
+		}
+		if loc != nil && *loc == nil {
+			*loc = cfg.Location
+		}
 	}
+	inherit(&cfg.Session.Now, nil)
+	inherit(&cfg.Auth.Now, &cfg.Auth.Location)
+	inherit(&cfg.User.Now, &cfg.User.Location)
+	inherit(&cfg.House.Now, &cfg.House.Location)
+	inherit(&cfg.Order.Now, &cfg.Order.Location)
 
-	intid.Register(app, IntegerIdCollections...)
+	// API.md §1.5: the ids staff see are the ids the API returns
+	intid.Register(app, "users", "areas", "facilities", "houses", "orders")
 
 	a := api.New(session.NewManager(cfg.Session))
 	if cfg.MaxJSONBody > 0 {
@@ -63,23 +70,11 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 	if err := auth.Register(app, a, cfg.Auth); err != nil {
 		return nil, err
 	}
-	cfg.User.Now = orDefault(cfg.User.Now, cfg.Now)
-	if cfg.User.Location == nil {
-		cfg.User.Location = cfg.Location
-	}
 	if err := user.Register(app, a, cfg.User); err != nil {
 		return nil, err
 	}
-	cfg.House.Now = orDefault(cfg.House.Now, cfg.Now)
-	if cfg.House.Location == nil {
-		cfg.House.Location = cfg.Location
-	}
 	if err := house.Register(app, a, cfg.House); err != nil {
 		return nil, err
-	}
-	cfg.Order.Now = orDefault(cfg.Order.Now, cfg.Now)
-	if cfg.Order.Location == nil {
-		cfg.Order.Location = cfg.Location
 	}
 	if err := order.Register(app, a, cfg.Order); err != nil {
 		return nil, err
@@ -93,11 +88,4 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 		},
 	})
 	return a, nil
-}
-
-func orDefault(f, def func() time.Time) func() time.Time {
-	if f != nil {
-		return f
-	}
-	return def
 }

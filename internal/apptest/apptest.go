@@ -48,9 +48,15 @@ func WithConfig(f func(*modules.Config)) Option {
 // several client addresses.
 func New(t testing.TB, opts ...Option) *App {
 	t.Helper()
-	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: t.TempDir(), EncryptionEnv: "pb_test_env"})
+	return start(t, t.TempDir(), opts)
+}
+
+// start makes an app on a copy of dir, registers the modules and serves it.
+func start(t testing.TB, dir string, opts []Option) *App {
+	t.Helper()
+	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dir, EncryptionEnv: "pb_test_env"})
 	if err != nil {
-		t.Fatalf("test app: %v", err)
+		t.Fatalf("test app on %s: %v", dir, err)
 	}
 	app.Settings().TrustedProxy.Headers = []string{"X-Forwarded-For"}
 

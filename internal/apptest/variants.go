@@ -5,13 +5,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"testing"
-	"time"
-
-	"github.com/pocketbase/pocketbase/apis"
-	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tests"
-
-	"ihome/modules"
 )
 
 // NewTLS is New served over HTTPS: the same mux, wrapped by
@@ -47,42 +40,5 @@ func (c *Client) For(t testing.TB) *Client {
 // registered and the app is served. dir itself is left untouched.
 func Open(t testing.TB, dir string, opts ...Option) *App {
 	t.Helper()
-	app, err := tests.NewTestAppWithConfig(core.BaseAppConfig{DataDir: dir, EncryptionEnv: "pb_test_env"})
-	if err != nil {
-		t.Fatalf("open %s: %v", dir, err)
-	}
-	app.Settings().TrustedProxy.Headers = []string{"X-Forwarded-For"}
-	clock := NewClock(time.Now().UTC().Truncate(time.Second))
-	setup := Setup{Config: modules.Config{Now: clock.Now}}
-	for _, o := range opts {
-		o(&setup)
-	}
-	a, err := modules.Register(app, setup.Config)
-	if err != nil {
-		t.Fatalf("register modules: %v", err)
-	}
-	if setup.Routes != nil {
-		setup.Routes(a)
-	}
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatalf("router: %v", err)
-	}
-	out := &App{TestApp: app, API: a, Clock: clock, t: t}
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		if err != nil {
-			return err
-		}
-		out.Server = httptest.NewServer(mux)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("serve: %v", err)
-	}
-	t.Cleanup(func() {
-		out.Server.Close()
-		app.Cleanup()
-	})
-	return out
+	return start(t, dir, opts)
 }

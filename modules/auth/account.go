@@ -30,9 +30,9 @@ func (m *module) register(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	mobile, err := body.String("mobile")
-	if err != nil || !MobilePattern.MatchString(mobile) {
-		return errno.Param("mobile")
+	mobile, err := mobileParam(body)
+	if err != nil {
+		return err
 	}
 	codeField := "phonecode"
 	if !body.Has(codeField) && body.Has("sms_code") {
@@ -127,9 +127,9 @@ func (m *module) login(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	mobile, err := body.String("mobile")
-	if err != nil || !MobilePattern.MatchString(mobile) {
-		return errno.Param("mobile")
+	mobile, err := mobileParam(body)
+	if err != nil {
+		return err
 	}
 	password, ok := body["password"].(string)
 	if !ok || password == "" || utf8.RuneCountInString(password) > maxPasswordLen {

@@ -50,9 +50,9 @@ func (m *module) sendSMSCode(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	mobile, err := body.String("mobile")
-	if err != nil || !MobilePattern.MatchString(mobile) {
-		return errno.Param("mobile")
+	mobile, err := mobileParam(body)
+	if err != nil {
+		return err
 	}
 	captchaId, err := body.String("image_code_id")
 	if err != nil || !captchaIdPattern.MatchString(captchaId) {
@@ -114,6 +114,15 @@ func (m *module) storeSMSCode(app core.App, mobile, code string) error {
 		rec.Set(FieldTries, 0)
 		return tx.Save(rec)
 	})
+}
+
+// mobileParam reads the mobile field: a mainland number, else 4103.
+func mobileParam(body params.Values) (string, error) {
+	mobile, err := body.String("mobile")
+	if err != nil || !MobilePattern.MatchString(mobile) {
+		return "", errno.Param("mobile")
+	}
+	return mobile, nil
 }
 
 func mobileTaken(app core.App, mobile string) (bool, error) {
