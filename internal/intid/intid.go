@@ -35,6 +35,10 @@ func Register(app core.App, collections ...string) {
 		Id:       HookId,
 		Priority: -100,
 		Func: func(e *core.RecordEvent) error {
+			// the after-commit hooks get this event's App: give back the
+			// caller's, not a finished transaction
+			outer := e.App
+			defer func() { e.App = outer }()
 			return e.App.RunInTransaction(func(tx core.App) error {
 				e.App = tx
 				if err := Assign(tx, e.Record); err != nil {

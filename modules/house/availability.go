@@ -74,7 +74,8 @@ type stayRef struct {
 // query is a validated search.
 type query struct {
 	area       int64 // 0: any
-	start, end int32 // 0: no date filter
+	dated      bool  // filter on the stay [start, end]
+	start, end int32 // days since 1970-01-01
 	sort       string
 }
 
@@ -82,45 +83,145 @@ func newAvailability() *availability {
 	return &availability{memo: map[memoKey]memoAnswer{}}
 }
 
-// bind keeps the index in sync with committed writes.
+// bind keeps the index in sync with committed writes. A hook re-reads the
+// row rather than trusting the record it is handed: the after-commit hooks
+// of two writes may run in either order, and the one that runs last must
+// leave the latest commit in the index.
 func (a *availability) bind(app core.App) {
-	houseSaved := func(e *core.RecordEvent) error {
-		a.upsertHouse(e.Record)
+	house := func(e *core.RecordEvent) error {
+		a.refreshHouse(e.App, e.Record.Id)
 		return e.Next()
 	}
-	orderSaved := func(e *core.RecordEvent) error {
-		a.upsertOrder(e.Record)
+	order := func(e *core.RecordEvent) error {
+		a.refreshOrder(e.App, e.Record.Id)
 		return e.Next()
 	}
-	app.OnRecordAfterCreateSuccess(Collection).Bind(&hook.Handler[*core.RecordEvent]{Id: "ihome.house.index.house", Func: houseSaved})
-	app.OnRecordAfterUpdateSuccess(Collection).Bind(&hook.Handler[*core.RecordEvent]{Id: "ihome.house.index.house", Func: houseSaved})
-	app.OnRecordAfterDeleteSuccess(Collection).Bind(&hook.Handler[*core.RecordEvent]{
-		Id: "ihome.house.index.house",
-		Func: func(e *core.RecordEvent) error {
-			a.deleteHouse(intid.Int(e.Record.Id))
-			return e.Next()
-		},
-	})
-	app.OnRecordAfterCreateSuccess(OrdersCollection).Bind(&hook.Handler[*core.RecordEvent]{Id: "ihome.house.index.order", Func: orderSaved})
-	app.OnRecordAfterUpdateSuccess(OrdersCollection).Bind(&hook.Handler[*core.RecordEvent]{Id: "ihome.house.index.order", Func: orderSaved})
-	app.OnRecordAfterDeleteSuccess(OrdersCollection).Bind(&hook.Handler[*core.RecordEvent]{
-		Id: "ihome.house.index.order",
-		Func: func(e *core.RecordEvent) error {
-			a.mu.Lock()
-			defer a.mu.Unlock()
-			a.dropOrder(intid.Int(e.Record.Id))
-			return e.Next()
-		},
-	})
+	for _, b := range []struct {
+		collection, id string
+		f              func(*core.RecordEvent) error
+	}{
+		{Collection, "ihome.house.index.house", house},
+		{OrdersCollection, "ihome.house.index.order", order},
+	} {
+		h := &hook.Handler[*core.RecordEvent]{Id: b.id, Func: b.f}
+		app.OnRecordAfterCreateSuccess(b.collection).Bind(h)
+		app.OnRecordAfterUpdateSuccess(b.collection).Bind(h)
+		app.OnRecordAfterDeleteSuccess(b.collection).Bind(h)
+	}
+}
+
+// houseRow and orderRow are what the index reads of a house and an order.
+type houseRow struct {
+	Id         string `db:"id"`
+	Area       string `db:"area"`
+	Price      int64  `db:"price"`
+	OrderCount int64  `db:"order_count"`
+	Created    string `db:"created"`
+	Hidden     bool   `db:"hidden"`
+}
+
+type orderRow struct {
+	Id    string `db:"id"`
+	House string `db:"house"`
+	Start string `db:"start_date"`
+	End   string `db:"end_date"`
+}
+
+func housesQuery(app core.App) *dbx.SelectQuery {
+	return app.DB().Select("id", "area", "price", "order_count", "created", "hidden").From(Collection)
+}
+
+func occupyingQuery(app core.App) *dbx.SelectQuery {
+	return app.DB().Select("id", "house", "start_date", "end_date").From(OrdersCollection).
+		Where(dbx.NewExp("status IN (" + OccupyingSQL() + ")"))
+}
+
+// refreshHouse re-reads one house (and, when new to the index, its stays).
+func (a *availability) refreshHouse(app core.App, id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		return // the load will read it
+	}
+	var rows []houseRow
+	if err := housesQuery(app).Where(dbx.HashExp{"id": id}).All(&rows); err != nil {
+		a.unload(app, err)
+		return
+	}
+	n := intid.Int(id)
+	a.sorted, a.byArea = nil, nil
+	a.gen++
+	if len(rows) == 0 {
+		if h, ok := a.houses[n]; ok {
+			for _, s := range h.stays {
+				delete(a.orders, s.order)
+			}
+			delete(a.houses, n)
+		}
+		return
+	}
+	h, known := a.houses[n]
+	if !known {
+		h = &entry{}
+		a.houses[n] = h
+	}
+	r := rows[0]
+	h.id, h.area, h.price, h.orderCount, h.created, h.hidden = n, intid.Int(r.Area), r.Price, r.OrderCount, r.Created, r.Hidden
+	if !known { // its orders' hooks may have run first and found no house
+		var stays []orderRow
+		if err := occupyingQuery(app).AndWhere(dbx.HashExp{"house": id}).All(&stays); err != nil {
+			a.unload(app, err)
+			return
+		}
+		for _, o := range stays {
+			a.dropOrder(intid.Int(o.Id))
+			a.addStay(intid.Int(o.Id), n, o.Start, o.End)
+		}
+	}
+}
+
+// refreshOrder re-reads one order: its stay is added, moved or dropped.
+func (a *availability) refreshOrder(app core.App, id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		return
+	}
+	var rows []orderRow
+	if err := occupyingQuery(app).AndWhere(dbx.HashExp{"id": id}).All(&rows); err != nil {
+		a.unload(app, err)
+		return
+	}
+	a.dropOrder(intid.Int(id))
+	if len(rows) == 1 {
+		a.addStay(intid.Int(id), intid.Int(rows[0].House), rows[0].Start, rows[0].End)
+	}
+	a.gen++
+}
+
+// unload makes the next search reload everything: after a failed read the
+// index cannot vouch for itself (caller holds the write lock).
+func (a *availability) unload(app core.App, err error) {
+	app.Logger().Error("search index refresh failed; reloading it", "error", err)
+	a.loaded = false
+	a.gen++
 }
 
 // search returns the ids of one page of matching houses, in order, and how
 // many match in all.
 func (a *availability) search(app core.App, q query, offset, limit int) ([]int64, int, error) {
-	if err := a.ready(app); err != nil {
-		return nil, 0, err
+	// a write may invalidate the sorted lists between ready and RLock: check
+	// again under the read lock
+	for {
+		if err := a.ready(app); err != nil {
+			return nil, 0, err
+		}
+		a.mu.RLock()
+		if a.loaded && a.sorted != nil {
+			break
+		}
+		a.mu.RUnlock()
 	}
-	a.mu.RLock()
 	defer a.mu.RUnlock()
 	key := memoKey{q, offset, limit}
 	a.memoMu.Lock()
@@ -137,7 +238,7 @@ func (a *availability) search(app core.App, q query, offset, limit int) ([]int64
 	ids := make([]int64, 0, limit)
 	total := 0
 	for _, h := range list {
-		if h.hidden || (q.start != 0 && h.occupied(q.start, q.end)) {
+		if h.hidden || (q.dated && h.occupied(q.start, q.end)) {
 			continue
 		}
 		if total >= offset && len(ids) < limit {
@@ -185,26 +286,12 @@ func (a *availability) ready(app core.App) error {
 }
 
 func (a *availability) load(app core.App) error {
-	var houses []struct {
-		Id         string `db:"id"`
-		Area       string `db:"area"`
-		Price      int64  `db:"price"`
-		OrderCount int64  `db:"order_count"`
-		Created    string `db:"created"`
-		Hidden     bool   `db:"hidden"`
-	}
-	if err := app.DB().Select("id", "area", "price", "order_count", "created", "hidden").
-		From(Collection).All(&houses); err != nil {
+	var houses []houseRow
+	if err := housesQuery(app).All(&houses); err != nil {
 		return err
 	}
-	var orders []struct {
-		Id    string `db:"id"`
-		House string `db:"house"`
-		Start string `db:"start_date"`
-		End   string `db:"end_date"`
-	}
-	if err := app.DB().Select("id", "house", "start_date", "end_date").From(OrdersCollection).
-		Where(dbx.NewExp("status IN (" + OccupyingSQL() + ")")).All(&orders); err != nil {
+	var orders []orderRow
+	if err := occupyingQuery(app).All(&orders); err != nil {
 		return err
 	}
 	a.houses = make(map[int64]*entry, len(houses))
@@ -217,7 +304,7 @@ func (a *availability) load(app core.App) error {
 		a.addStay(intid.Int(o.Id), intid.Int(o.House), o.Start, o.End)
 	}
 	a.loaded = true
-	a.sorted = nil
+	a.sorted, a.byArea = nil, nil
 	a.gen++
 	return nil
 }
@@ -251,56 +338,6 @@ func (a *availability) resort() {
 	}
 }
 
-func (a *availability) upsertHouse(r *core.Record) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.loaded {
-		return // the load will read it
-	}
-	id := intid.Int(r.Id)
-	h, ok := a.houses[id]
-	if !ok {
-		h = &entry{id: id}
-		a.houses[id] = h
-	}
-	h.area = intid.Int(r.GetString(FieldArea))
-	h.price = int64(r.GetInt(FieldPrice))
-	h.orderCount = int64(r.GetInt(FieldOrderCount))
-	h.created = r.GetDateTime("created").String()
-	h.hidden = r.GetBool(FieldHidden)
-	a.sorted = nil
-	a.gen++
-}
-
-func (a *availability) deleteHouse(id int64) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.loaded {
-		return
-	}
-	if h, ok := a.houses[id]; ok {
-		for _, s := range h.stays {
-			delete(a.orders, s.order)
-		}
-		delete(a.houses, id)
-		a.sorted = nil
-		a.gen++
-	}
-}
-
-func (a *availability) upsertOrder(r *core.Record) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.loaded {
-		return
-	}
-	id := intid.Int(r.Id)
-	a.dropOrder(id)
-	if slices.Contains(Occupying, r.GetString("status")) {
-		a.addStay(id, intid.Int(r.GetString("house")), r.GetString("start_date"), r.GetString("end_date"))
-	}
-}
-
 // dropOrder removes an order's stay, if it has one (caller holds the lock).
 func (a *availability) dropOrder(id int64) {
 	ref, ok := a.orders[id]
@@ -317,9 +354,10 @@ func (a *availability) dropOrder(id int64) {
 // addStay records an occupying order (caller holds the lock).
 func (a *availability) addStay(order, house int64, start, end string) {
 	h, ok := a.houses[house]
-	s, e := dayNumber(start), dayNumber(end)
-	if !ok || s == 0 || e == 0 {
-		return
+	s, okS := dayNumber(start)
+	e, okE := dayNumber(end)
+	if !ok || !okS || !okE {
+		return // the house's own refresh will read its stays
 	}
 	st := stay{order: order, start: s, end: e}
 	i, _ := slices.BinarySearchFunc(h.stays, st, func(x, y stay) int { return cmp.Compare(x.start, y.start) })
@@ -328,11 +366,11 @@ func (a *availability) addStay(order, house int64, start, end string) {
 	a.gen++
 }
 
-// dayNumber is the day of a YYYY-MM-DD date counted from 1970-01-01 (0 when invalid).
-func dayNumber(date string) int32 {
+// dayNumber is the day of a YYYY-MM-DD date counted from 1970-01-01.
+func dayNumber(date string) (int32, bool) {
 	t, err := time.Parse(DateLayout, date)
 	if err != nil {
-		return 0
+		return 0, false
 	}
-	return int32(t.Unix()/86400) + 1 // +1 keeps 1970-01-01 distinct from "none"
+	return int32(t.Unix() / 86400), true
 }

@@ -4,8 +4,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"ihome/internal/apptest"
 )
@@ -82,4 +87,94 @@ func TestSearchFollowsWrites(t *testing.T) {
 	app.Clock.Advance(24 * time.Hour)
 	app.RunCron("ihome.order.expire")
 	check("expired", window, ids(2, 1))
+}
+
+// TestConcurrentSearchDuringHouseSaves: a house save between a search's
+// readiness check and its read must not give (and memoize) an empty page.
+func TestConcurrentSearchDuringHouseSaves(t *testing.T) {
+	app := apptest.New(t)
+	owner, _ := landlord(t, app, 1)
+	h := app.CreateHouse(owner, map[string]any{"price": 100})
+	app.CreateHouse(owner, map[string]any{"price": 200, "area": "2"})
+	c := app.Client()
+	count := func(q string) int {
+		var d struct {
+			Houses []any `json:"houses"`
+		}
+		c.Get("/api/v1.0/houses?" + q).OK(t).Decode(t, &d)
+		return len(d.Houses)
+	}
+	var wrong atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if w%2 == 0 && count("sk=price-inc") != 2 || w%2 == 1 && count("aid=2") != 1 {
+					wrong.Add(1)
+				}
+			}
+		}()
+	}
+	for range 500 {
+		if err := app.Save(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if n := wrong.Load(); n > 0 {
+		t.Fatalf("%d searches answered wrongly while houses were saved", n)
+	}
+}
+
+// TestIndexHooksOutOfOrder: the after-commit hooks of two saves of one
+// house run in the opposite order of their commits; the index must end
+// with the later commit.
+func TestIndexHooksOutOfOrder(t *testing.T) {
+	app := apptest.New(t)
+	owner, _ := landlord(t, app, 1)
+	h := app.CreateHouse(owner, map[string]any{"price": 100})
+	app.CreateHouse(owner, map[string]any{"price": 200, "order_count": 1})
+	c := app.Client()
+	c.Get("/api/v1.0/houses").OK(t) // load the index
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	app.OnRecordAfterUpdateSuccess("houses").Bind(&hook.Handler[*core.RecordEvent]{
+		Priority: -1000,
+		Func: func(e *core.RecordEvent) error {
+			first := false
+			once.Do(func() { first = true })
+			if first { // the scheduler pauses the first write after its commit
+				close(entered)
+				<-release
+			}
+			return e.Next()
+		},
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r, _ := app.FindRecordById("houses", h.Id)
+		r.Set("order_count", 1)
+		_ = app.Save(r)
+	}()
+	<-entered
+	r, _ := app.FindRecordById("houses", h.Id)
+	r.Set("order_count", 2)
+	if err := app.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	<-done
+	if got := allPages(t, c, "sk=booking"); !slices.Equal(got, []int{1, 2}) {
+		t.Fatalf("booking order %v: the index kept an older order_count", got)
+	}
 }

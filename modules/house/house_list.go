@@ -146,7 +146,9 @@ func (m *module) search(e *core.RequestEvent) error {
 		return err
 	}
 	if start != "" {
-		sq.start, sq.end = dayNumber(start), dayNumber(end)
+		sq.dated = true
+		sq.start, _ = dayNumber(start) // stayWindow checked both
+		sq.end, _ = dayNumber(end)
 	}
 	sq.sort = q.Get("sk")
 	if sq.sort == "" {
@@ -161,7 +163,8 @@ func (m *module) search(e *core.RequestEvent) error {
 	}
 
 	size := int64(m.cfg.PageSize)
-	ids, total, err := m.index.search(e.App, sq, int(min((page-1)*size, 1<<40)), int(size))
+	// 2^40 pages is past any last page, and the product cannot overflow
+	ids, total, err := m.index.search(e.App, sq, int(min(page-1, 1<<40)*size), int(size))
 	if err != nil {
 		return errno.Wrap(errno.DBErr, err)
 	}

@@ -20,29 +20,36 @@ func (m *module) bindHooks(app core.App) {
 	app.OnRecordCreate(Collection).Bind(&hook.Handler[*core.RecordEvent]{
 		Id: "ihome.order.rules",
 		Func: func(e *core.RecordEvent) error {
-			return e.App.RunInTransaction(func(tx core.App) error {
-				e.App = tx
-				if err := checkOverlap(tx, e.Record); err != nil {
-					return err
-				}
-				return e.Next()
+			return inTransaction(e, func(tx core.App) error {
+				return checkOverlap(tx, e.Record)
 			})
 		},
 	})
 	app.OnRecordUpdate(Collection).Bind(&hook.Handler[*core.RecordEvent]{
 		Id: "ihome.order.rules",
 		Func: func(e *core.RecordEvent) error {
-			return e.App.RunInTransaction(func(tx core.App) error {
-				e.App = tx
+			return inTransaction(e, func(tx core.App) error {
 				if err := checkTransition(tx, e.Record); err != nil {
 					return err
 				}
-				if err := checkOverlap(tx, e.Record); err != nil {
-					return err
-				}
-				return e.Next()
+				return checkOverlap(tx, e.Record)
 			})
 		},
+	})
+}
+
+// inTransaction runs check and then the rest of the write in one
+// transaction (the caller's, if it has one), and gives the event back the
+// caller's App: the after-commit hooks must not get a finished transaction.
+func inTransaction(e *core.RecordEvent, check func(tx core.App) error) error {
+	outer := e.App
+	defer func() { e.App = outer }()
+	return e.App.RunInTransaction(func(tx core.App) error {
+		e.App = tx
+		if err := check(tx); err != nil {
+			return err
+		}
+		return e.Next()
 	})
 }
 

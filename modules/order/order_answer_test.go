@@ -201,3 +201,30 @@ func clone(t *testing.T, app *apptest.App, id, field string, value any) *core.Re
 	o.Set(field, value)
 	return o
 }
+
+// TestAfterCommitHooksGetTheCallersApp: the rules run the write in a
+// transaction, but hooks after the commit (staff JS hooks, realtime) must
+// be able to use the app they are handed.
+func TestAfterCommitHooksGetTheCallersApp(t *testing.T) {
+	s := newStage(t, nil)
+	var errs []error
+	check := func(e *core.RecordEvent) error {
+		if e.App.IsTransactional() {
+			errs = append(errs, fmt.Errorf("%s: handed a transaction", e.Record.Id))
+		}
+		if _, err := e.App.FindRecordById("areas", "1"); err != nil {
+			errs = append(errs, err)
+		}
+		return e.Next()
+	}
+	s.app.OnRecordAfterCreateSuccess("orders", "houses").BindFunc(check)
+	s.app.OnRecordAfterUpdateSuccess("orders").BindFunc(check)
+	o := s.app.CreateOrder(s.house, s.guest, s.app.Today(1), s.app.Today(2), "WAIT_ACCEPT")
+	s.app.CreateHouse(s.landlord, nil)
+	if err := s.app.Save(clone(t, s.app, o.Id, "status", "CANCELED")); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range errs {
+		t.Error(err)
+	}
+}
