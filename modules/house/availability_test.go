@@ -101,7 +101,7 @@ func TestConcurrentSearchDuringHouseSaves(t *testing.T) {
 		var d struct {
 			Houses []any `json:"houses"`
 		}
-		c.Get("/api/v1.0/houses?" + q).OK(t).Decode(t, &d)
+		c.Get("/api/v1.0/houses?"+q).OK(t).Decode(t, &d)
 		return len(d.Houses)
 	}
 	var wrong atomic.Int64
