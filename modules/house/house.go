@@ -92,10 +92,6 @@ type module struct {
 	index   *availability
 	rows    *keyedCache[listRow]     // search results' rows, by house id
 	details *keyedCache[houseDetail] // detail pages, by house id
-
-	// imageLocks serialise picture uploads per house (striped by id), so two
-	// uploads cannot overwrite each other's list or pass the limit together.
-	imageLocks [64]sync.Mutex
 }
 
 // Register binds the house routes, the search index and the cache hooks.

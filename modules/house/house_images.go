@@ -1,8 +1,6 @@
 package house
 
 import (
-	"hash/fnv"
-
 	"github.com/pocketbase/pocketbase/core"
 
 	"ihome/internal/envelope"
@@ -27,27 +25,28 @@ func (m *module) addImage(e *core.RequestEvent) error {
 		return err
 	}
 
-	lock := &m.imageLocks[stripe(h.Id, len(m.imageLocks))]
-	lock.Lock()
-	defer lock.Unlock()
-	// reload under the lock: another upload may have just saved
-	h, err = e.App.FindRecordById(Collection, h.Id)
+	// Re-read, count and save in one transaction: a save writes every
+	// column, so a house read before a concurrent review or staff edit would
+	// undo it, and two uploads could pass the limit together. The file is
+	// written inside the transaction; pictures are rare writes.
+	var names []string
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		fresh, err := tx.FindRecordById(Collection, h.Id)
+		if err != nil {
+			return err
+		}
+		if len(fresh.GetStringSlice(FieldImages)) >= m.cfg.MaxImages {
+			return errno.New(errno.DataErr, "图片数量已达上限")
+		}
+		fresh.Set(FieldImages+"+", file)
+		if err := tx.Save(fresh); err != nil {
+			return err
+		}
+		names = fresh.GetStringSlice(FieldImages)
+		return nil
+	})
 	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
-	}
-	if len(h.GetStringSlice(FieldImages)) >= m.cfg.MaxImages {
-		return errno.New(errno.DataErr, "图片数量已达上限")
-	}
-	h.Set(FieldImages+"+", file)
-	if err := e.App.Save(h); err != nil {
 		return errno.From(err, errno.IOErr)
 	}
-	names := h.GetStringSlice(FieldImages)
 	return envelope.OK(e, map[string]string{"url": user.FileURL(Collection, h.Id, names[len(names)-1])})
-}
-
-func stripe(id string, n int) int {
-	f := fnv.New32a()
-	f.Write([]byte(id))
-	return int(f.Sum32() % uint32(n))
 }

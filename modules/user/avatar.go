@@ -20,10 +20,31 @@ func (m *module) uploadAvatar(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	u := session.User(e)
-	u.Set(FieldAvatar, file)
-	if err := e.App.Save(u); err != nil {
-		return errno.Wrap(errno.IOErr, err)
+	u, err := updateUser(e.App, session.User(e).Id, func(u *core.Record) error {
+		u.Set(FieldAvatar, file)
+		return nil
+	})
+	if err != nil {
+		return errno.From(err, errno.IOErr)
 	}
 	return envelope.OK(e, avatarData{AvatarURL: AvatarURL(u)})
+}
+
+// updateUser re-reads user id in a transaction, applies change and saves
+// it. A save writes every column: saving the record the session loaded
+// before a slow body arrived would undo a concurrent change of another
+// field (a real-name verification, say).
+func updateUser(app core.App, id string, change func(*core.Record) error) (*core.Record, error) {
+	var u *core.Record
+	err := app.RunInTransaction(func(tx core.App) error {
+		var err error
+		if u, err = tx.FindRecordById(Collection, id); err != nil {
+			return err
+		}
+		if err := change(u); err != nil {
+			return err
+		}
+		return tx.Save(u)
+	})
+	return u, err
 }

@@ -41,11 +41,14 @@ func (m *module) rename(e *core.RequestEvent) error {
 	if taken > 0 {
 		return nameTaken()
 	}
-	u.Set(FieldName, name)
-	if err := e.App.Save(u); err != nil {
-		if notUnique(err, FieldName) { // lost a race to the unique index
-			return nameTaken()
-		}
+	_, err = updateUser(e.App, u.Id, func(u *core.Record) error {
+		u.Set(FieldName, name)
+		return nil
+	})
+	if notUnique(err, FieldName) { // lost a race to the unique index
+		return nameTaken()
+	}
+	if err != nil {
 		return errno.Wrap(errno.DBErr, err)
 	}
 	return envelope.OK(e, nil)

@@ -1,10 +1,12 @@
 package user_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -145,4 +147,28 @@ func TestRealName(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSlowUploadKeepsRealName: an avatar upload whose body arrives slowly
+// must not write back the user as it was before a verification made
+// meanwhile.
+func TestSlowUploadKeepsRealName(t *testing.T) {
+	app := apptest.New(t)
+	_, c := app.NewUser(1)
+	body, ctype := apptest.Multipart(t, "avatar", "a.png", "image/png", apptest.PNG(t, 32, 32))
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, app.Server.URL+"/api/v1.0/user/avatar", pr)
+	done := make(chan *apptest.Response)
+	go func() { done <- c.Send(req, ctype) }()
+	pw.Write(body[:100])
+	// let the handler take the session's user and block on the rest of the
+	// body (a pause only orders the two requests; the fix passes either way)
+	time.Sleep(100 * time.Millisecond)
+	c.Post("/api/v1.0/user/auth", map[string]any{"real_name": "张三", "id_card": apptest.FakeIDCard(1)}).OK(t)
+	pw.Write(body[100:])
+	pw.Close()
+	(<-done).OK(t)
+	if got := string(c.Get("/api/v1.0/user/auth").OK(t).Data); !strings.Contains(got, apptest.FakeIDCard(1)) {
+		t.Fatalf("the upload undid the verification: %s", got)
+	}
 }
