@@ -565,39 +565,8 @@ func TestPNGHeaderThenShellScript(t *testing.T) {
 		{"/api/v1.0/user/avatar", "avatar"},
 		{"/api/v1.0/houses/" + s.house.Id + "/images", "house_image"},
 	} {
-		r := s.landlordC.Upload(up.path, up.field, "run-me.sh", "application/x-sh", script)
-		if r.Status != http.StatusOK || (r.Errno != "0" && r.Errno != "4103") {
-			t.Fatalf("%s: HTTP %d %s", up.field, r.Status, r.Body)
-		}
-		if r.Errno == "4103" {
-			t.Logf("%s: refused", up.field)
-			continue
-		}
-		t.Logf("%s: taken (headers only are checked); checking it is inert", up.field)
-		var d struct {
-			URL       string `json:"url"`
-			AvatarURL string `json:"avatar_url"`
-		}
-		r.Decode(t, &d)
-		u := d.URL + d.AvatarURL
-		if !strings.HasSuffix(u, ".png") || strings.Contains(u, "run-me") {
-			t.Fatalf("stored as %s", u)
-		}
-		for _, q := range []string{"", "?thumb=100x100", "?thumb=320x200"} {
-			res, err := http.Get(s.app.Server.URL + u + q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
-			h := res.Header
-			if res.StatusCode >= 500 {
-				t.Fatalf("GET %s%s: HTTP %d", u, q, res.StatusCode)
-			}
-			if res.StatusCode == http.StatusOK && (h.Get("Content-Type") != "image/png" || h.Get("X-Content-Type-Options") != "nosniff" ||
-				!strings.Contains(h.Get("Content-Security-Policy"), "sandbox")) {
-				t.Fatalf("GET %s%s served with %v", u, q, h)
-			}
-		}
+		// uploads are decoded whole, so a header in front of anything else is refused
+		s.landlordC.Upload(up.path, up.field, "run-me.sh", "application/x-sh", script).Expect(t, http.StatusOK, "4103")
 	}
 	err := filepath.WalkDir(filepath.Join(s.app.DataDir(), "storage"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -3,6 +3,8 @@ package user_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/gif"
 	"image/jpeg"
@@ -166,11 +168,18 @@ func TestAvatarRefusals(t *testing.T) {
 		})
 	}
 
-	t.Run("a 10000×5000 header is within the limits", func(t *testing.T) {
-		// The limits are inclusive. Only the header is checked, so this
-		// pixel-less PNG is taken (its thumb falls back to the original).
-		upload(t, app, c, "avatar", "x.png", "image/png", apptest.PNGHeader(10000, 5000)).OK(t)
-		kept = avatarFile(t, app, u.Id)
+	t.Run("a header without its pixels is refused", func(t *testing.T) {
+		// within every size limit, but it would fail (and be decoded again
+		// on) every thumbnail request
+		expectParam(t, upload(t, app, c, "avatar", "x.png", "image/png", apptest.PNGHeader(100, 50)), "avatar")
+	})
+
+	t.Run("16-bit pixels count double", func(t *testing.T) {
+		// 3000×3000 RGBA64 decodes to 72 MB: over the 64 MiB bound
+		deep := apptest.PNGHeader(3000, 3000)
+		deep[24] = 16 // IHDR bit depth
+		binary.BigEndian.PutUint32(deep[29:], crc32.ChecksumIEEE(deep[12:29]))
+		expectParam(t, upload(t, app, c, "avatar", "x.png", "image/png", deep), "avatar")
 	})
 
 	t.Run("no file", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"image/color"
 	_ "image/gif" // the decoders DecodeConfig may pick
 	_ "image/jpeg"
 	_ "image/png"
@@ -19,10 +20,11 @@ import (
 )
 
 // Limits on decoded image size: a small compressed file can declare a huge
-// canvas, and thumbnailing it would take gigabytes.
+// canvas, and decoding it (here, and for every thumbnail) would take
+// gigabytes. 64 MiB holds a 16-megapixel photo.
 const (
-	maxImageSide   = 10000
-	maxImagePixels = 50_000_000
+	maxImageSide    = 10000
+	maxDecodedBytes = 64 << 20
 )
 
 // imageFormat maps a sniffed content type to the image package's format
@@ -106,9 +108,11 @@ func bodyErr(err error, field string) error {
 	return errno.Param(field)
 }
 
-// sniffImage recognises a JPEG, PNG, GIF or WebP by its content and checks
-// its declared dimensions from the header alone (no pixels are decoded).
-// It returns the extension for the stored file.
+// sniffImage recognises a JPEG, PNG, GIF or WebP by its content, checks
+// from the header that decoding it stays within maxDecodedBytes, and then
+// decodes it whole: a truncated or corrupt file is refused here, instead of
+// failing (and being decoded again) on every thumbnail request. It returns
+// the extension for the stored file.
 func sniffImage(data []byte) (ext string, ok bool) {
 	want, ext := imageFormat(http.DetectContentType(data))
 	if want == "" {
@@ -119,8 +123,22 @@ func sniffImage(data []byte) (ext string, ok bool) {
 		return "", false
 	}
 	w, h := int64(cfg.Width), int64(cfg.Height)
-	if w <= 0 || h <= 0 || w > maxImageSide || h > maxImageSide || w*h > maxImagePixels {
+	if w <= 0 || h <= 0 || w > maxImageSide || h > maxImageSide || w*h*bytesPerPixel(cfg.ColorModel) > maxDecodedBytes {
+		return "", false
+	}
+	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
 		return "", false
 	}
 	return ext, true
+}
+
+// bytesPerPixel is what a decoded pixel of model takes in memory (and a
+// thumbnail's work copy takes 4): the larger of the two.
+func bytesPerPixel(model color.Model) int64 {
+	switch model {
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	default:
+		return 4
+	}
 }
