@@ -1,12 +1,13 @@
 package auth
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
 
-// rule is one throttle: at most limit events per window for key; reaching
-// the limit blocks the key for block (the window when zero).
+// rule is one throttle: at most limit events in any window for key;
+// reaching the limit blocks the key for block (the window when zero).
 type rule struct {
 	key    string
 	limit  int
@@ -15,15 +16,15 @@ type rule struct {
 }
 
 type counter struct {
-	n            int
-	since        time.Time
+	events       []time.Time // within the last window, oldest first
 	window       time.Duration
 	blockedUntil time.Time
 }
 
-// limiter counts events in memory. Checking and counting happen under one
-// lock, so parallel requests cannot slip past a limit. Counts do not survive
-// a restart, which only ever loosens a throttle for a moment.
+// limiter counts events in memory over sliding windows. Checking and
+// counting happen under one lock, so parallel requests cannot slip past a
+// limit. Counts do not survive a restart, which only ever loosens a
+// throttle for a moment.
 type limiter struct {
 	mu sync.Mutex
 	m  map[string]*counter
@@ -38,14 +39,14 @@ func (l *limiter) take(now time.Time, rules ...rule) bool {
 	defer l.mu.Unlock()
 	for _, r := range rules {
 		c := l.current(r, now)
-		if now.Before(c.blockedUntil) || c.n >= r.limit {
+		if now.Before(c.blockedUntil) || len(c.events) >= r.limit {
 			return false
 		}
 	}
 	for _, r := range rules {
 		c := l.m[r.key]
-		c.n++
-		if c.n >= r.limit {
+		c.events = append(c.events, now)
+		if len(c.events) >= r.limit {
 			block := r.block
 			if block == 0 {
 				block = r.window
@@ -56,12 +57,12 @@ func (l *limiter) take(now time.Time, rules ...rule) bool {
 	return true
 }
 
-// refund takes back one event of key (a login that turned out to succeed).
+// refund takes back the latest event of key (a login that turned out to succeed).
 func (l *limiter) refund(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if c, ok := l.m[key]; ok && c.n > 0 {
-		c.n--
+	if c, ok := l.m[key]; ok && len(c.events) > 0 {
+		c.events = c.events[:len(c.events)-1]
 		c.blockedUntil = time.Time{}
 	}
 }
@@ -78,20 +79,30 @@ func (l *limiter) purge(now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for k, c := range l.m {
-		if !now.Before(c.since.Add(c.window)) && !now.Before(c.blockedUntil) {
+		c.forget(now)
+		if len(c.events) == 0 && !now.Before(c.blockedUntil) {
 			delete(l.m, k)
 		}
 	}
 }
 
-// current returns key's counter, starting a new window when the last ended.
+// current returns key's counter without the events that left its window.
 func (l *limiter) current(r rule, now time.Time) *counter {
 	c, ok := l.m[r.key]
 	if !ok {
-		c = &counter{since: now, window: r.window}
+		c = &counter{window: r.window}
 		l.m[r.key] = c
-	} else if !now.Before(c.since.Add(r.window)) {
-		c.n, c.since, c.window = 0, now, r.window
 	}
+	c.window = r.window
+	c.forget(now)
 	return c
+}
+
+func (c *counter) forget(now time.Time) {
+	cut := now.Add(-c.window)
+	i := slices.IndexFunc(c.events, func(t time.Time) bool { return t.After(cut) })
+	if i < 0 {
+		i = len(c.events)
+	}
+	c.events = c.events[i:]
 }

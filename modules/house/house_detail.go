@@ -88,7 +88,10 @@ func (m *module) detail(e *core.RequestEvent) error {
 	if d.hidden && viewerId != d.UserId {
 		return errno.New(errno.NoData, "房屋不存在")
 	}
-	return envelope.OK(e, map[string]any{"user_id": viewerId, "house": d})
+	return envelope.OK(e, struct {
+		UserId int64       `json:"user_id"` // the viewer, -1 for guests
+		House  houseDetail `json:"house"`
+	}{viewerId, d})
 }
 
 // loadDetail reads a house with its owner and area in one query (the

@@ -40,6 +40,9 @@ func TestDetail(t *testing.T) {
 		House  map[string]json.RawMessage `json:"house"`
 	}
 	guestView := app.Client().Get("/api/v1.0/houses/" + h.Id).OK(t)
+	if !strings.HasPrefix(string(guestView.Data), `{"user_id":-1,"house":{"hid":`+h.Id+`,`) {
+		t.Fatalf("key order: %.80s", guestView.Data)
+	}
 	guestView.Decode(t, &d)
 	if d.UserId != -1 {
 		t.Fatalf("viewer id %d, want -1", d.UserId)
