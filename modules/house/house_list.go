@@ -77,11 +77,17 @@ func (m *module) toItems(rows []listRow) []listItem {
 
 // localTime formats a stored UTC datetime in the server time zone.
 func (m *module) localTime(stored, layout string) string {
+	return LocalTime(stored, m.cfg.Location, layout)
+}
+
+// LocalTime formats a datetime as PocketBase stores it (UTC) in loc, ""
+// when there is none.
+func LocalTime(stored string, loc *time.Location, layout string) string {
 	dt, err := types.ParseDateTime(stored)
 	if err != nil || dt.IsZero() {
 		return ""
 	}
-	return dt.Time().In(m.cfg.Location).Format(layout)
+	return dt.Time().In(loc).Format(layout)
 }
 
 // GET /user/houses: the logged-in landlord's houses, newest first.

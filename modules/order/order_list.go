@@ -3,7 +3,6 @@ package order
 import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"ihome/internal/envelope"
 	"ihome/internal/errno"
@@ -65,7 +64,7 @@ func (m *module) list(e *core.RequestEvent) error {
 			ImgURL:    user.FileURL(house.Collection, r.HouseId, r.FirstImage),
 			StartDate: r.StartDate,
 			EndDate:   r.EndDate,
-			Ctime:     m.localTime(r.Created),
+			Ctime:     house.LocalTime(r.Created, m.cfg.Location, "2006-01-02 15:04:05"),
 			Days:      r.Days,
 			Amount:    r.Amount,
 			Status:    r.Status,
@@ -73,12 +72,4 @@ func (m *module) list(e *core.RequestEvent) error {
 		}
 	}
 	return envelope.OK(e, map[string]any{"orders": items})
-}
-
-func (m *module) localTime(stored string) string {
-	dt, err := types.ParseDateTime(stored)
-	if err != nil || dt.IsZero() {
-		return ""
-	}
-	return dt.Time().In(m.cfg.Location).Format("2006-01-02 15:04:05")
 }
