@@ -8,9 +8,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"ihome/internal/apptest"
 	"ihome/modules"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
 func TestHouseImages(t *testing.T) {
@@ -126,5 +130,50 @@ func TestConcurrentHouseImageUploads(t *testing.T) {
 	}
 	if ok != 3 || len(stored.GetStringSlice("images")) != 3 {
 		t.Fatalf("%d uploads accepted, %d stored; want 3 and 3", ok, len(stored.GetStringSlice("images")))
+	}
+}
+
+// TestConcurrentUploadAndReview: a picture upload that is saving while a
+// review commits must not write back the old booking count.
+func TestConcurrentUploadAndReview(t *testing.T) {
+	app := apptest.New(t)
+	owner, landlordC := landlord(t, app, 1)
+	h := app.CreateHouse(owner, nil)
+	guest, guestC := app.NewUser(2)
+	o := app.CreateOrder(h, guest, app.Today(1), app.Today(2), "WAIT_COMMENT")
+
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	app.OnRecordUpdate("houses").Bind(&hook.Handler[*core.RecordEvent]{
+		Priority: -1000,
+		Func: func(e *core.RecordEvent) error {
+			first := false
+			once.Do(func() { first = true })
+			if first { // the upload's save pauses here, as a slow disk would
+				close(entered)
+				<-release
+			}
+			return e.Next()
+		},
+	})
+	uploaded := make(chan *apptest.Response)
+	go func() {
+		uploaded <- landlordC.Upload("/api/v1.0/houses/"+h.Id+"/images", "house_image", "a.png", "image/png", apptest.PNG(t, 64, 40))
+	}()
+	<-entered
+	reviewed := make(chan *apptest.Response)
+	go func() {
+		reviewed <- guestC.Put("/api/v1.0/orders/comment", map[string]any{"order_id": o.Id, "comment": "好"})
+	}()
+	time.Sleep(50 * time.Millisecond) // let the review reach the database (it waits there, or commits: the bug)
+	close(release)
+	(<-uploaded).OK(t)
+	(<-reviewed).OK(t)
+	stored, err := app.FindRecordById("houses", h.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.GetInt("order_count") != 1 || len(stored.GetStringSlice("images")) != 1 {
+		t.Fatalf("order_count %d, %d pictures; want 1 and 1", stored.GetInt("order_count"), len(stored.GetStringSlice("images")))
 	}
 }
