@@ -60,6 +60,14 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 	inherit(&cfg.House.Now, &cfg.House.Location)
 	inherit(&cfg.Order.Now, &cfg.Order.Location)
 
+	// one bound on decoding uploads, whichever module takes them
+	if cfg.User.Images == nil {
+		cfg.User.Images = user.NewImages(2)
+	}
+	if cfg.House.Images == nil {
+		cfg.House.Images = cfg.User.Images
+	}
+
 	// API.md §1.5: the ids staff see are the ids the API returns
 	intid.Register(app, "users", "areas", "facilities", "houses", "orders")
 

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"ihome/internal/api"
+	"ihome/modules/user"
 )
 
 // Collection and field names owned by this module.
@@ -54,8 +55,11 @@ type Config struct {
 	ImageMaxSize int64 // bytes a picture, 10 MiB
 	MaxImages    int   // pictures a house, 20
 	IndexPicks   int   // houses on the home page, 5
-	Now          func() time.Time
-	Location     *time.Location
+	// Images checks picture uploads; shared with the user module so one
+	// bound holds for all uploads (user.NewImages(2) when nil).
+	Images   *user.Images
+	Now      func() time.Time
+	Location *time.Location
 }
 
 func (c Config) withDefaults() Config {
@@ -70,6 +74,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IndexPicks <= 0 {
 		c.IndexPicks = 5
+	}
+	if c.Images == nil {
+		c.Images = user.NewImages(2)
 	}
 	if c.Now == nil {
 		c.Now = time.Now

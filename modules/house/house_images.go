@@ -20,7 +20,7 @@ func (m *module) addImage(e *core.RequestEvent) error {
 	if h.GetString(FieldOwner) != me.Id {
 		return errno.New(errno.RoleErr, "只有房东可以上传房屋图片")
 	}
-	file, err := user.UploadedImage(e, "house_image", m.cfg.ImageMaxSize)
+	file, err := m.cfg.Images.Upload(e, "house_image", m.cfg.ImageMaxSize)
 	if err != nil {
 		return err
 	}

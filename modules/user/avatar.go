@@ -16,7 +16,7 @@ type avatarData struct {
 // POST /user/avatar: store a new avatar; PocketBase deletes the old file
 // once the record is saved.
 func (m *module) uploadAvatar(e *core.RequestEvent) error {
-	file, err := UploadedImage(e, "avatar", m.cfg.AvatarMaxSize)
+	file, err := m.cfg.Images.Upload(e, "avatar", m.cfg.AvatarMaxSize)
 	if err != nil {
 		return err
 	}

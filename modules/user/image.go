@@ -43,17 +43,35 @@ func imageFormat(contentType string) (format, ext string) {
 	return "", ""
 }
 
-// UploadedImage reads the multipart file field of the request, at most max
-// bytes, and accepts it only when its content is a JPEG, PNG, GIF or WebP of
-// sane dimensions; otherwise 4103 naming the field (413 when the body is
-// over the route's limit). The stored name is the field name with the
-// detected extension: the client's file name is never used.
-func UploadedImage(e *core.RequestEvent, field string, max int64) (*filesystem.File, error) {
+// Images checks uploaded pictures. Checking one decodes it, which may take
+// up to maxDecodedBytes: Images lets only a few uploads decode at once, so
+// many parallel uploads queue instead of growing the process.
+type Images struct {
+	decoding chan struct{}
+}
+
+// NewImages returns an Images that decodes at most n uploads at once.
+func NewImages(n int) *Images {
+	return &Images{decoding: make(chan struct{}, max(1, n))}
+}
+
+// Upload reads the multipart file field of the request, at most max bytes,
+// and accepts it only when its content is a JPEG, PNG, GIF or WebP of sane
+// dimensions that decodes whole; otherwise 4103 naming the field (413 when
+// the body is over the route's limit). The stored name is the field name
+// with the detected extension: the client's file name is never used.
+func (im *Images) Upload(e *core.RequestEvent, field string, max int64) (*filesystem.File, error) {
 	data, err := readUpload(e, field, max)
 	if err != nil {
 		return nil, err
 	}
+	select {
+	case im.decoding <- struct{}{}:
+	case <-e.Request.Context().Done():
+		return nil, e.Request.Context().Err()
+	}
 	ext, ok := sniffImage(data)
+	<-im.decoding
 	if !ok {
 		return nil, errno.Param(field)
 	}

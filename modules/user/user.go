@@ -27,7 +27,8 @@ const (
 
 // Config holds the module's limits.
 type Config struct {
-	AvatarMaxSize int64 // bytes; 5 MiB by default
+	AvatarMaxSize int64   // bytes; 5 MiB by default
+	Images        *Images // shared with the house module; NewImages(2) when nil
 	Now           func() time.Time
 	// Location is the zone of "today" for birth dates.
 	Location *time.Location
@@ -47,6 +48,9 @@ func Register(app core.App, a *api.API, cfg Config) error {
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
+	}
+	if cfg.Images == nil {
+		cfg.Images = NewImages(2)
 	}
 	m := &module{cfg: cfg}
 	m.routes(a)
