@@ -218,6 +218,14 @@ func run(cfg config) error {
 		{name: "baseline: PocketBase list API (filter area, sort price)", accept: httpOK,
 			next: get(fixed(base + "/api/collections/houses/records?filter=(area='3')&sort=price&perPage=10"))},
 		{name: "booking (answers 0 or 4004)", next: book, accept: errnoIs("0", "4004"), unit: "orders/s", minRPS: 1000},
+		// every booking empties the memo of search answers: this is search
+		// computed afresh, under writes
+		{name: "search 90 % + booking 10 %", accept: errnoIs("0", "4004"), next: func(r *rand.Rand) *http.Request {
+			if r.IntN(10) == 0 {
+				return book(r)
+			}
+			return get(pick(searchURLs))(r)
+		}},
 	}
 	if cfg.soak > 0 {
 		return soak(client, cfg, scenarios[1:], server.Process.Pid)
