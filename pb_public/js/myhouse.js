@@ -1,5 +1,5 @@
 import { get, ERR } from './api.js';
-import { $, el, img, thumb, yuan, pageError } from './ui.js';
+import { $, el, houseCard, pageError } from './ui.js';
 
 async function init() {
   const [auth, list] = await Promise.all([get('/user/auth'), get('/user/houses')]);
@@ -15,19 +15,11 @@ async function init() {
   }
   const houses = list.data.houses || [];
   $('#empty').hidden = houses.length > 0;
-  $('#houses').replaceChildren(...houses.map((h) => {
-    const href = `detail.html?id=${h.house_id}`;
-    return el('li', { class: 'house-item' },
-      el('a', { class: 'cover', href },
-        img(thumb(h.img_url, '320x200'), `${h.title}的图片`, 'pic'),
-        el('span', { class: 'price-tag' }, `¥${yuan(h.price)}/晚`)),
-      el('div', { class: 'body' },
-        el('div', { class: 'info' },
-          el('h3', {}, el('a', { href, style: 'color:inherit' }, h.title)),
-          el('p', { class: 'meta' }, `${h.area_name} · ${h.address}`),
-          el('p', { class: 'meta' }, `${h.room_count}间出租 · 已预订${h.order_count}次 · 发布于 ${h.ctime}`),
-          h.img_url ? null : el('p', { class: 'meta' }, el('a', { href: `newhouse.html?id=${h.house_id}` }, '还没有图片，去上传 ›')))));
-  }));
+  $('#houses').replaceChildren(...houses.map((h) => houseCard(h, [
+    el('p', { class: 'meta' }, `${h.area_name} · ${h.address}`),
+    el('p', { class: 'meta' }, `${h.room_count}间出租 · 已预订${h.order_count}次 · 发布于 ${h.ctime}`),
+    h.img_url ? null : el('p', { class: 'meta' }, el('a', { href: `newhouse.html?id=${h.house_id}` }, '还没有图片，去上传 ›')),
+  ])));
 }
 
 init();

@@ -1,6 +1,6 @@
 import { get, areas, ERR } from './api.js';
 import {
-  $, el, img, thumb, yuan, param, today, validDate, fillAreas, fieldError, clearFormErrors,
+  $, el, img, thumb, houseCard, param, today, validDate, fillAreas, fieldError, clearFormErrors,
   AVATAR_PLACEHOLDER,
 } from './ui.js';
 
@@ -13,17 +13,10 @@ const SORTS = ['new', 'booking', 'price-inc', 'price-des'];
 let state = { aid: '', sd: '', ed: '', sk: 'new', page: 0, totalPage: 0, loading: false, seq: 0 };
 
 function item(h) {
-  const href = `detail.html?id=${h.house_id}`;
-  return el('li', { class: 'house-item' },
-    el('a', { class: 'cover', href },
-      img(thumb(h.img_url, '320x200'), `${h.title}的图片`, 'pic'),
-      el('span', { class: 'price-tag' }, `¥${yuan(h.price)}/晚`)),
-    el('div', { class: 'body' },
-      el('div', { class: 'info' },
-        el('h3', {}, el('a', { href, style: 'color:inherit' }, h.title)),
-        el('p', { class: 'meta' }, `${h.area_name} · ${h.room_count}间出租 · 已预订${h.order_count}次`),
-        el('p', { class: 'meta' }, h.address)),
-      img(thumb(h.user_avatar, '100x100'), '房东头像', 'avatar', AVATAR_PLACEHOLDER)));
+  return houseCard(h, [
+    el('p', { class: 'meta' }, `${h.area_name} · ${h.room_count}间出租 · 已预订${h.order_count}次`),
+    el('p', { class: 'meta' }, h.address),
+  ], img(thumb(h.user_avatar, '100x100'), '房东头像', 'avatar', AVATAR_PLACEHOLDER));
 }
 
 async function load() {

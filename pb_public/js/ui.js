@@ -222,3 +222,20 @@ export function pageError(text) {
   }
   box.textContent = text;
 }
+
+/**
+ * A house in a list: its cover picture and price, its title linking to the
+ * detail page, the given lines under the title, and an optional aside.
+ */
+export function houseCard(h, lines, aside) {
+  const href = `detail.html?id=${h.house_id}`;
+  return el('li', { class: 'house-item' },
+    el('a', { class: 'cover', href },
+      img(thumb(h.img_url, '320x200'), `${h.title}的图片`, 'pic'),
+      el('span', { class: 'price-tag' }, `¥${yuan(h.price)}/晚`)),
+    el('div', { class: 'body' },
+      el('div', { class: 'info' },
+        el('h3', {}, el('a', { href, style: 'color:inherit' }, h.title)),
+        ...lines),
+      aside));
+}
