@@ -430,16 +430,7 @@ func TestGenericRecordAPIMatrix(t *testing.T) {
 	app := w.app
 
 	// a row in every collection
-	staff, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	su := core.NewRecord(staff)
-	su.SetEmail("staff@example.com")
-	su.SetPassword("staff-password-1")
-	if err := app.Save(su); err != nil {
-		t.Fatal(err)
-	}
+	newSuperuser(t, app)
 	sender := app.Client()
 	code := captcha(t, app, sender, "generic-api-1")
 	sender.Post(v1+"/smscode/", map[string]any{"mobile": apptest.Mobile(77), "image_code_id": "generic-api-1", "image_code": code}).OK(t)

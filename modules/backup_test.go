@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/pocketbase/dbx"
-	"github.com/pocketbase/pocketbase/core"
 
 	"ihome/internal/apptest"
 )
@@ -53,16 +52,7 @@ func TestBackupRestoresEverything(t *testing.T) {
 	register(t, app, app.Client(), apptest.Mobile(3), "signed-up-pass-1")
 
 	// staff take a backup over HTTP
-	staff, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	su := core.NewRecord(staff)
-	su.SetEmail("staff@example.com")
-	su.SetPassword("staff-password-1")
-	if err := app.Save(su); err != nil {
-		t.Fatal(err)
-	}
+	su := newSuperuser(t, app)
 	token, err := su.NewAuthToken()
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package modules_test
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pocketbase/dbx"
@@ -28,23 +27,20 @@ func captcha(t testing.TB, app *apptest.App, c *apptest.Client, key string) stri
 	return rec.GetString("code")
 }
 
-// fire runs n requests at once: every goroutine waits on one barrier, so
-// the requests really overlap; it returns their answers in order.
-func fire(n int, request func(i int) *apptest.Response) []*apptest.Response {
-	out := make([]*apptest.Response, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out[i] = request(i)
-		}()
+// newSuperuser saves a staff account (the admin UI's _superusers).
+func newSuperuser(t testing.TB, app *apptest.App) *core.Record {
+	t.Helper()
+	staff, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
+	if err != nil {
+		t.Fatal(err)
 	}
-	close(start)
-	wg.Wait()
-	return out
+	su := core.NewRecord(staff)
+	su.SetEmail("staff@example.com")
+	su.SetPassword("staff-password-1")
+	if err := app.Save(su); err != nil {
+		t.Fatal(err)
+	}
+	return su
 }
 
 // tally counts answers by errno; an answer that is not HTTP 200 counts

@@ -29,7 +29,7 @@ func TestConcurrentWrongLoginsLockTheMobile(t *testing.T) {
 		clients[i].IP = fmt.Sprintf("10.9.0.%d", i+1)
 		clients[i].Get("/api/v1.0/session") // the CSRF cookie, before the barrier
 	}
-	rs := fire(len(clients), func(i int) *apptest.Response {
+	rs := apptest.Fire(len(clients), func(i int) *apptest.Response {
 		return clients[i].Post("/api/v1.0/session", map[string]any{"mobile": mobile, "password": "wrong-password"})
 	})
 	got := tally(rs)
@@ -60,7 +60,7 @@ func TestConcurrentSMSSendsToOneMobile(t *testing.T) {
 		clients[i].IP = fmt.Sprintf("10.8.0.%d", i+1)
 		codes[i] = captcha(t, app, clients[i], fmt.Sprintf("race-sms-%d", i))
 	}
-	rs := fire(n, func(i int) *apptest.Response {
+	rs := apptest.Fire(n, func(i int) *apptest.Response {
 		return clients[i].Post("/api/v1.0/smscode/", map[string]any{
 			"mobile": mobile, "image_code_id": fmt.Sprintf("race-sms-%d", i), "image_code": codes[i],
 		})
@@ -90,7 +90,7 @@ func TestConcurrentReuseOfOneCaptcha(t *testing.T) {
 		clients[i].IP = fmt.Sprintf("10.7.0.%d", i+1)
 		clients[i].Get("/api/v1.0/session")
 	}
-	rs := fire(n, func(i int) *apptest.Response {
+	rs := apptest.Fire(n, func(i int) *apptest.Response {
 		return clients[i].Post("/api/v1.0/smscode/", map[string]any{
 			"mobile": apptest.Mobile(60 + i), "image_code_id": "race-one-captcha", "image_code": code,
 		})
@@ -123,7 +123,7 @@ func TestConcurrentAcceptAndCancel(t *testing.T) {
 	for round := range 10 {
 		day := app.Today(5 + 2*round)
 		o := app.CreateOrder(h, guest, day, day, "WAIT_ACCEPT")
-		rs := fire(2, func(i int) *apptest.Response {
+		rs := apptest.Fire(2, func(i int) *apptest.Response {
 			if i == 0 {
 				return lc.Put("/api/v1.0/orders", map[string]any{"action": "accept", "order_id": o.Id})
 			}
@@ -162,7 +162,7 @@ func TestConcurrentReviewsOfOneOrder(t *testing.T) {
 	o := app.CreateOrder(h, guest, app.Today(1), app.Today(2), "WAIT_COMMENT")
 
 	const n = 10
-	rs := fire(n, func(i int) *apptest.Response {
+	rs := apptest.Fire(n, func(i int) *apptest.Response {
 		return gc.Put("/api/v1.0/orders/comment", map[string]any{"order_id": o.Id, "comment": fmt.Sprintf("review %d", i)})
 	})
 	got := tally(rs)

@@ -20,21 +20,10 @@ func TestConcurrentOverlappingBookings(t *testing.T) {
 		guests = append(guests, c)
 	}
 
-	const n = 60
-	results := make([]*apptest.Response, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			from := 10 + i%3 // windows [10,12], [11,13], [12,14] all share day 12
-			results[i] = s.book(guests[i%len(guests)], from, from+2)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	results := apptest.Fire(60, func(i int) *apptest.Response {
+		from := 10 + i%3 // windows [10,12], [11,13], [12,14] all share day 12
+		return s.book(guests[i%len(guests)], from, from+2)
+	})
 
 	won := 0
 	for i, r := range results {
