@@ -9,7 +9,7 @@ DATA    ?= pb_data
 DEMO    ?= pb_demo
 FUZZTIME ?= 3s
 
-.PHONY: all build run demo test vet unit race fuzz-short fuzz bench bench-smoke browser soak clean
+.PHONY: all build run demo test vet unit race fuzz-short fuzz bench bench-scale bench-smoke browser soak clean
 
 all: build
 
@@ -36,6 +36,7 @@ vet:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
 
 unit:
 	$(GO) test -count=1 ./...
@@ -59,9 +60,15 @@ fuzz:
 ## bench: the search benchmark, then seed 10,000 houses / 100,000 orders and
 ## load each scenario with 64 connections (docs/BENCHMARKS.md)
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 5000x ./modules/house/
+	$(GO) test -run '^$$' -bench . -benchtime 5000x ./modules/search/
 	$(GO) run ./bench --bin ./$(BIN)
 
+## bench-scale: 100,000 houses / 1,000,000 orders (seeded once, kept in
+## ./bench-data): restart, first search, unique-query search, peak memory
+bench-scale: build
+	$(GO) run ./bench --bin ./$(BIN) --scale
+
+# every scenario and the scale run's steps on tiny cities, in about 30 s
 bench-smoke: build
 	$(GO) run ./bench --bin ./$(BIN) --smoke
 

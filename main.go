@@ -5,6 +5,7 @@ package main
 
 import (
 	"embed"
+	"errors"
 	"io/fs"
 	"log"
 	"net/http"
@@ -18,10 +19,16 @@ import (
 	"github.com/pocketbase/pocketbase/plugins/jsvm"
 	"github.com/pocketbase/pocketbase/plugins/migratecmd"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/spf13/pflag"
 
+	"ihome/internal/media"
 	"ihome/internal/session"
+	"ihome/internal/sms"
 	"ihome/modules"
 	"ihome/modules/auth"
+	"ihome/modules/calendar"
+	"ihome/modules/notify"
+	"ihome/modules/order"
 	_ "ihome/pb_migrations"
 )
 
@@ -38,7 +45,7 @@ func main() {
 		DataMaxIdleConns: envInt("IHOME_DB_MAX_CONNS", 4),
 		AuxMaxOpenConns:  4,
 		AuxMaxIdleConns:  2,
-		DBConnect:        connectDB,
+		DBConnect:        connectDB(envInt("IHOME_DB_CACHE_KB", 2000)),
 	})
 	flags := app.RootCmd.PersistentFlags()
 
@@ -48,8 +55,11 @@ func main() {
 		hooksWatch  = flags.Bool("hooksWatch", false, "restart when a pb_hooks file changes")
 		timezone    = flags.String("tz", env("IHOME_TZ", "Asia/Shanghai"), "time zone of calendar dates [IHOME_TZ]")
 		sessionTTL  = flags.Duration("session-ttl", envDuration("IHOME_SESSION_TTL", 7*24*time.Hour), "session lifetime [IHOME_SESSION_TTL]")
-		smsProvider = flags.String("sms-provider", env("IHOME_SMS_PROVIDER", "log"), "SMS provider: log [IHOME_SMS_PROVIDER]")
+		smsProvider = flags.String("sms-provider", env("IHOME_SMS_PROVIDER", "log"), "SMS provider: log, aliyun or tencent (docs/SMS.md) [IHOME_SMS_PROVIDER]")
+		smsCfg      sms.Config
+		notifyCfg   notify.Config
 		authCfg     auth.Config
+		orderCfg    order.Config
 	)
 	flags.DurationVar(&authCfg.CaptchaTTL, "captcha-ttl", envDuration("IHOME_CAPTCHA_TTL", 180*time.Second), "image captcha lifetime [IHOME_CAPTCHA_TTL]")
 	flags.DurationVar(&authCfg.SMSCodeTTL, "sms-code-ttl", envDuration("IHOME_SMS_CODE_TTL", 300*time.Second), "SMS code lifetime [IHOME_SMS_CODE_TTL]")
@@ -59,17 +69,44 @@ func main() {
 	flags.IntVar(&authCfg.SMSMaxTries, "sms-max-tries", envInt("IHOME_SMS_MAX_TRIES", 5), "wrong tries that kill an SMS code [IHOME_SMS_MAX_TRIES]")
 	flags.IntVar(&authCfg.LoginMaxFailures, "login-max-failures", envInt("IHOME_LOGIN_MAX_FAILURES", 5), "failed logins before lock-out [IHOME_LOGIN_MAX_FAILURES]")
 	flags.DurationVar(&authCfg.LoginWindow, "login-window", envDuration("IHOME_LOGIN_WINDOW", 10*time.Minute), "failure window and lock-out time [IHOME_LOGIN_WINDOW]")
-	_ = app.RootCmd.ParseFlags(os.Args[1:])
+	flags.IntVar(&authCfg.CaptchaPerMinutePerIP, "captcha-per-minute-per-ip", envInt("IHOME_CAPTCHA_PER_MINUTE_PER_IP", 30), "image captchas one IP may request a minute [IHOME_CAPTCHA_PER_MINUTE_PER_IP]")
+	flags.IntVar(&authCfg.RegisterHourlyPerIP, "register-hourly-per-ip", envInt("IHOME_REGISTER_HOURLY_PER_IP", 20), "registration attempts one IP may make an hour [IHOME_REGISTER_HOURLY_PER_IP]")
+	flags.IntVar(&authCfg.StaffLoginPerMinute, "staff-login-per-minute", envInt("IHOME_STAFF_LOGIN_PER_MINUTE", 5), "superuser logins one IP may try a minute, PocketBase's rate limiter; negative: leave it to the admin UI [IHOME_STAFF_LOGIN_PER_MINUTE]")
+	secureCookies := flags.Bool("secure-cookies", envInt("IHOME_SECURE_COOKIES", 0) == 1, "mark the session and csrf_token cookies Secure on every response (behind a TLS proxy) [IHOME_SECURE_COOKIES=1]")
+	flags.IntVar(&orderCfg.MaxOpenOrders, "max-open-orders", envInt("IHOME_MAX_OPEN_ORDERS", order.DefaultMaxOpenOrders), "orders a guest may have waiting for an answer or a payment [IHOME_MAX_OPEN_ORDERS]")
+	flags.IntVar(&orderCfg.MaxStayDays, "max-stay-days", envInt("IHOME_MAX_STAY_DAYS", order.DefaultMaxStayDays), "longest stay, in days [IHOME_MAX_STAY_DAYS]")
+	// host calendar imports (API.md §7.4)
+	var calendarCfg calendar.Config
+	flags.BoolVar(&calendarCfg.AllowPrivateFeeds, "ical-allow-private", envInt("IHOME_ICAL_ALLOW_PRIVATE", 0) == 1, "let iCal imports reach private and loopback addresses: for tests only, it turns the SSRF guard off [IHOME_ICAL_ALLOW_PRIVATE=1]")
+	// picture uploads: decoded once, bounded, in a few slots (internal/media)
+	var mediaCfg media.Config
+	flags.IntVar(&mediaCfg.Slots, "upload-slots", envInt("IHOME_UPLOAD_SLOTS", media.DefaultSlots), "picture uploads decoded at once [IHOME_UPLOAD_SLOTS]")
+	flags.IntVar(&mediaCfg.MaxSide, "image-max-side", envInt("IHOME_IMAGE_MAX_SIDE", media.DefaultMaxSide), "largest picture width or height accepted, in pixels [IHOME_IMAGE_MAX_SIDE]")
+	flags.Int64Var(&mediaCfg.MaxDecodedBytes, "image-max-decoded-bytes", int64(envInt("IHOME_IMAGE_MAX_DECODED_BYTES", media.DefaultMaxDecodedBytes)), "largest decoded picture accepted, in bytes of memory [IHOME_IMAGE_MAX_DECODED_BYTES]")
+	flags.IntVar(&mediaCfg.MaxScans, "image-max-scans", envInt("IHOME_IMAGE_MAX_SCANS", media.DefaultMaxScans), "most scans a JPEG may have [IHOME_IMAGE_MAX_SCANS]")
+	flags.DurationVar(&mediaCfg.DecodeTimeout, "image-decode-timeout", envDuration("IHOME_IMAGE_DECODE_TIMEOUT", media.DefaultDecodeTimeout), "longest decode of an upload before it is refused [IHOME_IMAGE_DECODE_TIMEOUT]")
+	// SMS vendor keys, sign names and template ids (docs/SMS.md)
+	smsCfg.Flags(flags, env)
+	flags.DurationVar(&notifyCfg.RetryBase, "notify-retry-base", envDuration("IHOME_NOTIFY_RETRY_BASE", notify.DefaultRetryBase), "wait after a text message failed, doubled at each failure [IHOME_NOTIFY_RETRY_BASE]")
+	flags.DurationVar(&notifyCfg.RetryMax, "notify-retry-max", envDuration("IHOME_NOTIFY_RETRY_MAX", notify.DefaultRetryMax), "longest wait between two tries of a text message [IHOME_NOTIFY_RETRY_MAX]")
+	flags.IntVar(&notifyCfg.MaxAttempts, "notify-max-attempts", envInt("IHOME_NOTIFY_MAX_ATTEMPTS", notify.DefaultMaxAttempts), "tries before a text message is given up (FAILED) [IHOME_NOTIFY_MAX_ATTEMPTS]")
+	flags.StringVar(&notifyCfg.QuietHours, "notify-quiet-hours", env("IHOME_NOTIFY_QUIET_HOURS", notify.DefaultQuietHours), "HH:MM-HH:MM (server time zone) when text messages that can wait are held back, or off [IHOME_NOTIFY_QUIET_HOURS]")
+	offsiteCfg := offsiteFlags(flags) // S3 files, backups, replication (cmd_offsite.go)
+	// PocketBase's own flags and those of its commands (serve --http) are
+	// not known yet: unknown flags pass, a bad value of ours stops here.
+	if err := app.RootCmd.ParseFlags(os.Args[1:]); err != nil && !errors.Is(err, pflag.ErrHelp) {
+		badConfig("%v", err)
+	}
 
 	loc, err := time.LoadLocation(*timezone)
 	if err != nil {
-		log.Fatalf("--tz: %v", err)
+		badConfig("--tz [IHOME_TZ] %q: %v", *timezone, err)
 	}
-	switch *smsProvider {
-	case "log":
-		authCfg.SMS = auth.LogProvider{}
-	default:
-		log.Fatalf("--sms-provider: unknown provider %q", *smsProvider)
+	// a vendor must be configured whole, or the server does not start
+	smsCfg.Provider, smsCfg.LogCollection = *smsProvider, auth.OutboxCollection
+	smsSender, err := sms.New(smsCfg)
+	if err != nil {
+		badConfig("%v", err)
 	}
 
 	jsvm.MustRegister(app, jsvm.Config{HooksDir: *hooksDir, HooksWatch: *hooksWatch})
@@ -77,13 +114,19 @@ func main() {
 
 	if _, err := modules.Register(app, modules.Config{
 		Location: loc,
-		Session:  session.Config{TTL: *sessionTTL},
+		Session:  session.Config{TTL: *sessionTTL, SecureCookies: *secureCookies},
+		SMS:      smsSender,
 		Auth:     authCfg,
+		Order:    orderCfg,
+		Calendar: calendarCfg,
+		Notify:   notifyCfg,
+		Media:    mediaCfg,
+		Offsite:  *offsiteCfg,
 	}); err != nil {
 		log.Fatal(err)
 	}
 
-	app.RootCmd.AddCommand(seedCommand(app))
+	app.RootCmd.AddCommand(seedCommand(app), restoreCommand(app, offsiteCfg), backupCommand(app))
 
 	public, err := publicFS(*publicDir)
 	if err != nil {

@@ -520,3 +520,60 @@ journey('6. search results come a page at a time with 加载更多, sorted by pr
   await page.getByLabel('区域').selectOption({ label: HOUSE.area });
   await see(page, '已显示 1 套房源（第 1/1 页）');
 });
+
+journey('7. after logging in, ?next= leads only to a page of this site', async () => {
+  assert.ok(houseId, 'journey 1 published a house');
+  const a = await actor('visitor');
+  const { page } = a;
+  const origin = new URL(server.base).origin;
+  // Nothing leaves the machine: any other origin gets a stub page, and is noted.
+  const offsite = [];
+  await a.context.route((url) => url.origin !== origin, (route) => {
+    offsite.push(route.request().url());
+    return route.fulfill({ status: 200, contentType: 'text/html', body: '<title>offsite</title><p>offsite</p>' });
+  });
+
+  async function loginWith(query) {
+    await page.goto(`/login.html?${query}`);
+    await page.getByLabel('手机号').fill(GUEST2.mobile);
+    await page.getByLabel('密码').fill(PASSWORD);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL((u) => u.origin !== origin || u.pathname !== '/login.html');
+    return new URL(page.url());
+  }
+
+  // Each as a link would carry it: the page reads the value decoded once.
+  const hostile = [
+    '/%09/evil.example/', // a tab as the second character: the URL parser drops it, "//evil.example/"
+    '/%0A/evil.example/', // a newline
+    '/%0D/evil.example/', // a carriage return
+    '%09//evil.example/', // leading control characters and spaces are trimmed
+    '%00//evil.example/',
+    '%20//evil.example/',
+    '//evil.example/',
+    '%2F%2Fevil.example%2F', // the same, encoded
+    '/%5Cevil.example/', // a backslash is a slash to the URL parser
+    '%5C%5Cevil.example/',
+    '/%5C/evil.example/',
+    '/%09%5Cevil.example/',
+    'https://evil.example/',
+    'https:evil.example/',
+    'HTTPS:%2F%2Fevil.example',
+    '/.//evil.example/', // a path that normalises to "//evil.example/"
+    'javascript:alert(document.domain)',
+  ];
+  for (const next of hostile) {
+    const at = await loginWith(`next=${next}`);
+    assert.equal(at.origin, origin, `next=${next} led to ${at.href}`);
+    assert.match(at.href, HOME, `next=${next}: the home page, not ${at.href}`);
+  }
+  assert.deepEqual(offsite, [], 'requests to other sites');
+  await a.shot('next-hostile-home');
+
+  // A path of this site still works, query included.
+  const good = `/detail.html?id=${houseId}`;
+  const at = await loginWith(`next=${encodeURIComponent(good)}`);
+  assert.equal(at.href, server.base + good);
+  await see(page, HOUSE.title);
+  await a.shot('next-detail');
+});

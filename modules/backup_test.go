@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/dbx"
 
 	"ihome/internal/apptest"
+	"ihome/modules/house"
 )
 
 // TestBackupRestoresEverything takes a backup through PocketBase's backup
@@ -98,7 +99,7 @@ func TestBackupRestoresEverything(t *testing.T) {
 	unzip(t, dl.Body, dir)
 	restored := apptest.Open(t, dir)
 
-	for _, table := range []string{"users", "areas", "facilities", "houses", "orders", "sessions", "_ihome_sequences"} {
+	for _, table := range []string{"users", "areas", "facilities", "houses", house.ImagesCollection, "orders", "sessions", "_ihome_sequences"} {
 		if a, b := dump(t, app, table), dump(t, restored, table); a != b {
 			t.Errorf("%s differs after restore:\n%s\n---\n%s", table, a, b)
 		}
@@ -114,12 +115,11 @@ func TestBackupRestoresEverything(t *testing.T) {
 	u, _ := app.FindRecordById("users", landlord.Id)
 	files := []string{"/api/files/users/" + u.Id + "/" + u.GetString("avatar")}
 	h, _ = app.FindRecordById("houses", houseId)
-	if len(h.GetStringSlice("images")) != 2 {
-		t.Fatalf("images %v", h.GetStringSlice("images"))
+	pictures, err := house.ImageURLs(app, h.Id)
+	if err != nil || len(pictures) != 2 {
+		t.Fatalf("pictures %v %v", pictures, err)
 	}
-	for _, name := range h.GetStringSlice("images") {
-		files = append(files, "/api/files/houses/"+h.Id+"/"+name)
-	}
+	files = append(files, pictures...)
 	for _, path := range files {
 		was := app.Client().Get(path)
 		now := restored.Client().Get(path)

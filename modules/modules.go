@@ -11,20 +11,37 @@ import (
 
 	"ihome/internal/api"
 	"ihome/internal/intid"
+	"ihome/internal/media"
+	"ihome/internal/offsite"
 	"ihome/internal/session"
+	"ihome/internal/sms"
 	"ihome/modules/auth"
+	"ihome/modules/calendar"
 	"ihome/modules/house"
+	"ihome/modules/notify"
 	"ihome/modules/order"
+	"ihome/modules/search"
 	"ihome/modules/user"
 )
 
 // Config gathers the configuration of every module.
 type Config struct {
-	Session session.Config
-	Auth    auth.Config
-	User    user.Config
-	House   house.Config
-	Order   order.Config
+	Session  session.Config
+	Auth     auth.Config
+	User     user.Config
+	House    house.Config
+	Order    order.Config
+	Calendar calendar.Config
+	Search   search.Config
+	Notify   notify.Config
+	// SMS delivers registration codes and notifications; sms.Log into
+	// sms_outbox when nil (API.md §2.2, §8.1).
+	SMS sms.Provider
+	// Media bounds the decoding of uploads (avatars and house pictures).
+	Media media.Config
+	// Offsite puts uploaded files, backups and a continuous replica of
+	// data.db on S3-compatible storage; all off when zero.
+	Offsite offsite.Config
 	// MaxJSONBody caps non-upload bodies; api.DefaultMaxJSONBody when zero.
 	MaxJSONBody int64
 	// Location is the server time zone for calendar dates; Asia/Shanghai when nil.
@@ -59,17 +76,37 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 	inherit(&cfg.User.Now, &cfg.User.Location)
 	inherit(&cfg.House.Now, &cfg.House.Location)
 	inherit(&cfg.Order.Now, &cfg.Order.Location)
+	inherit(&cfg.Calendar.Now, &cfg.Calendar.Location)
+	inherit(&cfg.Search.Now, &cfg.Search.Location)
+	inherit(&cfg.Notify.Now, &cfg.Notify.Location)
 
-	// one bound on decoding uploads, whichever module takes them
+	// one bound on decoding uploads, whichever module takes them, and no
+	// decode on a file request (API.md §1.7 Uploads)
 	if cfg.User.Images == nil {
-		cfg.User.Images = user.NewImages(2)
+		cfg.User.Images = media.New(cfg.Media)
 	}
 	if cfg.House.Images == nil {
 		cfg.House.Images = cfg.User.Images
 	}
+	media.BindThumbGuard(app)
+
+	// files, backups and the replica of data.db on S3-compatible storage
+	if err := offsite.Register(app, cfg.Offsite); err != nil {
+		return nil, err
+	}
 
 	// API.md §1.5: the ids staff see are the ids the API returns
-	intid.Register(app, "users", "areas", "facilities", "houses", "orders")
+	intid.Register(app, user.Collection, house.AreasCollection, house.FacilCollection, house.Collection, order.Collection, calendar.BlocksCollection, notify.Collection)
+
+	if cfg.SMS == nil {
+		cfg.SMS = sms.Log{Collection: auth.OutboxCollection}
+	}
+	if cfg.Auth.SMS == nil {
+		cfg.Auth.SMS = cfg.SMS
+	}
+	if cfg.Notify.SMS == nil {
+		cfg.Notify.SMS = cfg.SMS
+	}
 
 	a := api.New(session.NewManager(cfg.Session))
 	if cfg.MaxJSONBody > 0 {
@@ -84,16 +121,25 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 	if err := house.Register(app, a, cfg.House); err != nil {
 		return nil, err
 	}
+	if cfg.Order.StayAmount == nil {
+		cfg.Order.StayAmount = calendar.StayAmount // nights priced by the host calendar (API.md §7.3)
+	}
 	if err := order.Register(app, a, cfg.Order); err != nil {
+		return nil, err
+	}
+	if err := calendar.Register(app, a, cfg.Calendar); err != nil {
+		return nil, err
+	}
+	if err := notify.Register(app, a, cfg.Notify); err != nil {
+		return nil, err
+	}
+	if err := search.Register(app, a, cfg.Search); err != nil {
 		return nil, err
 	}
 
 	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
-		Id: "ihome.mount",
-		Func: func(e *core.ServeEvent) error {
-			a.Mount(e.Router)
-			return e.Next()
-		},
+		Id:   "ihome.mount",
+		Func: a.Serve, // mounts the routes, then guards the server's handler
 	})
 	return a, nil
 }

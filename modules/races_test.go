@@ -3,9 +3,12 @@ package modules_test
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"ihome/internal/apptest"
 )
@@ -109,8 +112,10 @@ func TestConcurrentReuseOfOneCaptcha(t *testing.T) {
 
 // TestConcurrentAcceptAndCancel: the landlord accepts while the guest
 // cancels the same waiting order; exactly one of them wins, the other
-// gets 4004, and the stored status is the winner's. Ten rounds, so both
-// orders of arrival get exercised.
+// gets 4004, and the stored status is the winner's. Ten rounds race freely;
+// then each order of arrival is forced once: the first request is held
+// inside its transaction until the second is queued behind it for the
+// writer connection, and the first must win.
 func TestConcurrentAcceptAndCancel(t *testing.T) {
 	app := apptest.New(t)
 	cheapPasswords(t, app)
@@ -118,35 +123,102 @@ func TestConcurrentAcceptAndCancel(t *testing.T) {
 	app.Verify(landlord, 1)
 	guest, gc := app.NewUser(2)
 	h := app.CreateHouse(landlord, nil)
+	actions := []struct {
+		client *apptest.Client
+		body   func(id string) map[string]any
+		status string
+	}{
+		{lc, func(id string) map[string]any { return map[string]any{"action": "accept", "order_id": id} }, "WAIT_COMMENT"},
+		{gc, func(id string) map[string]any { return map[string]any{"action": "cancel", "order_id": id} }, "CANCELED"},
+	}
 
-	winners := map[string]int{}
-	for round := range 10 {
-		day := app.Today(5 + 2*round)
-		o := app.CreateOrder(h, guest, day, day, "WAIT_ACCEPT")
-		rs := apptest.Fire(2, func(i int) *apptest.Response {
-			if i == 0 {
-				return lc.Put("/api/v1.0/orders", map[string]any{"action": "accept", "order_id": o.Id})
+	// hold, when set, pauses the first order save of a round (inside its
+	// transaction) until released
+	type holdPoint struct {
+		once              sync.Once
+		entered, released chan struct{}
+	}
+	var mu sync.Mutex
+	var hold *holdPoint
+	app.OnRecordUpdate("orders").Bind(&hook.Handler[*core.RecordEvent]{
+		Id: "test.hold-first-answer",
+		Func: func(e *core.RecordEvent) error {
+			mu.Lock()
+			p := hold
+			mu.Unlock()
+			if p != nil {
+				p.once.Do(func() {
+					close(p.entered)
+					<-p.released
+				})
 			}
-			return gc.Put("/api/v1.0/orders", map[string]any{"action": "cancel", "order_id": o.Id})
-		})
+			return e.Next()
+		},
+	})
+
+	day := 5
+	round := func(name string, first int) {
+		t.Helper()
+		day += 2
+		o := app.CreateOrder(h, guest, app.Today(day), app.Today(day), "WAIT_ACCEPT")
+		var rs []*apptest.Response
+		if first < 0 {
+			rs = apptest.Fire(2, func(i int) *apptest.Response { return actions[i].client.Put("/api/v1.0/orders", actions[i].body(o.Id)) })
+		} else {
+			p := &holdPoint{entered: make(chan struct{}), released: make(chan struct{})}
+			mu.Lock()
+			hold = p
+			mu.Unlock()
+			rs = make([]*apptest.Response, 2)
+			done := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
+			send := func(i int) {
+				defer close(done[i])
+				rs[i] = actions[i].client.Put("/api/v1.0/orders", actions[i].body(o.Id))
+			}
+			go send(first)
+			select {
+			case <-p.entered:
+			case <-done[first]:
+				close(p.released)
+				t.Fatalf("%s: the first request ended before it saved: %s", name, rs[first].Body)
+			}
+			waits := app.WriterWaits()
+			go send(1 - first)
+			queued := app.AwaitWriterWait(waits, done[1-first])
+			close(p.released)
+			<-done[0]
+			<-done[1]
+			mu.Lock()
+			hold = nil
+			mu.Unlock()
+			if !queued {
+				t.Fatalf("%s: the second request ended without waiting for the first: %s", name, rs[1-first].Body)
+			}
+		}
 		got := tally(rs)
 		if got["0"] != 1 || got["4004"] != 1 {
-			t.Fatalf("round %d: answers %v, want one 0 and one 4004", round, got)
+			t.Fatalf("%s: answers %v, want one 0 and one 4004", name, got)
 		}
-		want := "WAIT_COMMENT"
+		winner := 0
 		if rs[1].Errno == "0" {
-			want = "CANCELED"
+			winner = 1
+		}
+		if first >= 0 && winner != first {
+			t.Fatalf("%s: the request that came second won", name)
 		}
 		stored, err := app.FindRecordById("orders", o.Id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := stored.GetString("status"); s != want {
-			t.Fatalf("round %d: status %s, but the winner set %s", round, s, want)
+		if s := stored.GetString("status"); s != actions[winner].status {
+			t.Fatalf("%s: status %s, but the winner set %s", name, s, actions[winner].status)
 		}
-		winners[want]++
 	}
-	t.Logf("winners over 10 rounds: %v", winners)
+	for i := range 10 {
+		round(fmt.Sprintf("free round %d", i), -1)
+	}
+	round("accept first", 0)
+	round("cancel first", 1)
 }
 
 // TestConcurrentReviewsOfOneOrder: the guest sends ten reviews of one stay

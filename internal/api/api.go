@@ -7,6 +7,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -34,6 +35,11 @@ type Route struct {
 	Path   string // relative to Prefix, e.g. "/houses/{id}"
 	// Login marks routes that answer 4101 without a valid session.
 	Login bool
+	// Callback marks a route that another service's server calls (a
+	// payment provider's notify, API.md §6.2): exempt from the CSRF check
+	// (it carries no cookie, and no session acts through it), answered in
+	// that service's own format, not the envelope.
+	Callback bool
 
 	action      Handler
 	middlewares []*hook.Handler[*core.RequestEvent]
@@ -45,6 +51,7 @@ type API struct {
 	MaxJSONBody int64
 
 	routes []*Route
+	probe  *http.ServeMux // the declared routes, to tell 405 from 404
 }
 
 // New returns an empty route table that resolves sessions with sessions.
@@ -62,6 +69,11 @@ func (a *API) Login(method, path string, action Handler, mw ...*hook.Handler[*co
 	a.routes = append(a.routes, &Route{Method: method, Path: path, Login: true, action: action, middlewares: mw})
 }
 
+// Callback declares a route for another service's server (see Route.Callback).
+func (a *API) Callback(method, path string, action Handler, mw ...*hook.Handler[*core.RequestEvent]) {
+	a.routes = append(a.routes, &Route{Method: method, Path: path, Callback: true, action: action, middlewares: mw})
+}
+
 // Routes lists the declared routes.
 func (a *API) Routes() []Route {
 	out := make([]Route, len(a.routes))
@@ -74,7 +86,7 @@ func (a *API) Routes() []Route {
 // Mount binds the table to r: the CSRF cookie router-wide, and the API group
 // with its middlewares, routes and catch-all.
 func (a *API) Mount(r *router.Router[*core.RequestEvent]) {
-	r.Bind(csrf.IssueCookie())
+	r.Bind(csrf.IssueCookie(a.Sessions.Secure))
 
 	g := r.Group(Prefix)
 	g.Bind(envelope.Middleware(), csrf.Check(), a.Sessions.Middleware())
@@ -92,31 +104,57 @@ func (a *API) Mount(r *router.Router[*core.RequestEvent]) {
 			// (PocketBase's activity log; every write is still logged)
 			route.Bind(apis.SkipSuccessActivityLog())
 		}
+		if rt.Callback {
+			route.Unbind(csrf.CheckMiddlewareId)
+		}
 		for _, mw := range rt.middlewares {
 			route.Bind(mw)
 		}
 		probe.HandleFunc(rt.Method+" "+Prefix+rt.Path, func(http.ResponseWriter, *http.Request) {})
 	}
+	a.probe = probe
 
-	fallback := func(e *core.RequestEvent) error {
-		for _, m := range methods {
-			probeReq := e.Request.Clone(e.Request.Context())
-			probeReq.Method = m
-			if _, pattern := probe.Handler(probeReq); pattern != "" {
-				return router.NewApiError(http.StatusMethodNotAllowed, "method not allowed", nil)
-			}
-		}
-		return router.NewNotFoundError("", nil)
-	}
 	// One catch-all per method: a method-less one would conflict with the
-	// static pages' "GET /{path...}".
-	for _, m := range methods {
-		g.Route(m, "", fallback)
-		g.Route(m, "/{path...}", fallback)
+	// static pages' "GET /{path...}". Other methods reach it through Guard.
+	for _, m := range catchAllMethods {
+		g.Route(m, "", a.refuse)
+		g.Route(m, "/{path...}", a.refuse)
 	}
 }
 
-var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+// catchAllMethods are the methods the catch-all is declared for (GET also
+// takes HEAD). OPTIONS is among them for when PocketBase's CORS middleware,
+// which answers every OPTIONS first, is not bound (tests).
+var catchAllMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// routeMethods are the methods a route may be declared for, in the order
+// of the Allow header.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// refuse answers a request no route takes (API.md §1.1): 405 (4103) with
+// an Allow header when its path has routes for other methods, else 404
+// (4002). A request Guard routed here is answered, and logged, as the one
+// the client sent.
+func (a *API) refuse(e *core.RequestEvent) error {
+	if sent, ok := e.Request.Context().Value(guardedKey{}).(*http.Request); ok {
+		e.Request = sent
+	}
+	r := e.Request
+	if p := r.URL.EscapedPath(); cleanPath(p) != p {
+		return router.NewNotFoundError("", nil)
+	}
+	var allow []string
+	for _, m := range routeMethods {
+		if _, pattern := a.probe.Handler(&http.Request{Method: m, Host: r.Host, URL: r.URL}); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return router.NewNotFoundError("", nil)
+	}
+	e.Response.Header().Set("Allow", strings.Join(allow, ", "))
+	return router.NewApiError(http.StatusMethodNotAllowed, "method not allowed", nil)
+}
 
 func requireLogin(next Handler) Handler {
 	return func(e *core.RequestEvent) error {

@@ -4,6 +4,7 @@
 package apptest
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -79,18 +80,21 @@ func start(t testing.TB, dir string, opts []Option) *App {
 		t.Fatalf("router: %v", err)
 	}
 	out := &App{TestApp: app, API: a, Clock: clock, t: t}
-	serveEvent := &core.ServeEvent{App: app, Router: router}
+	// As apis.Serve does: OnServe handlers may wrap e.Server.Handler after
+	// the mux is built (api.Guard does).
+	serveEvent := &core.ServeEvent{App: app, Router: router, Server: &http.Server{}}
 	err = app.OnServe().Trigger(serveEvent, func(e *core.ServeEvent) error {
 		mux, err := e.Router.BuildMux()
 		if err != nil {
 			return err
 		}
-		out.Server = httptest.NewServer(mux)
+		e.Server.Handler = mux
 		return nil
 	})
 	if err != nil {
 		t.Fatalf("serve: %v", err)
 	}
+	out.Server = httptest.NewServer(serveEvent.Server.Handler)
 	t.Cleanup(func() {
 		out.Server.Close()
 		app.Cleanup()

@@ -3,12 +3,14 @@ package apptest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"ihome/internal/csrf"
 )
@@ -30,12 +32,15 @@ type Client struct {
 
 // Response is a decoded answer.
 type Response struct {
-	Status int
-	Header http.Header
-	Body   []byte
+	Status int             `json:"-"`
+	Header http.Header     `json:"-"`
+	Body   []byte          `json:"-"`
 	Errno  string          `json:"errno"`
 	Errmsg string          `json:"errmsg"`
 	Data   json.RawMessage `json:"data"`
+	// Err is why no answer came (a transport error): Status is then 0.
+	// The test has already been marked failed.
+	Err error `json:"-"`
 }
 
 // Client returns a new client with an empty cookie jar.
@@ -74,6 +79,7 @@ func (c *Client) Put(path string, body any) *Response { return c.Do(http.MethodP
 func (c *Client) Delete(path string) *Response { return c.Do(http.MethodDelete, path, nil) }
 
 // Do sends a request and decodes the envelope (when the answer is JSON).
+// Like Send it may be called from any goroutine.
 func (c *Client) Do(method, path string, body any) *Response {
 	c.t.Helper()
 	var rd io.Reader
@@ -87,18 +93,25 @@ func (c *Client) Do(method, path string, body any) *Response {
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			c.t.Fatalf("encode body: %v", err)
+			return c.failed(fmt.Errorf("encode body: %w", err))
 		}
 		rd, contentType = bytes.NewReader(raw), "application/json"
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
-		c.t.Fatalf("request: %v", err)
+		return c.failed(fmt.Errorf("request: %w", err))
 	}
 	return c.Send(req, contentType)
 }
 
-// Send sends a prepared request, adding the client's headers.
+// Send sends a prepared request, adding the client's headers. It may be
+// called from any goroutine (apptest.Fire's, say): a transport error marks
+// the test failed with t.Errorf, never t.Fatal, and comes back as a
+// Response with Err set and Status 0, so callers that tally answers see it.
+//
+// A request with "Expect: 100-continue" waits for the server's go-ahead
+// before its body is read: the server gives it when the handler first
+// reads the body, so a body reader that blocks marks that moment.
 func (c *Client) Send(req *http.Request, contentType string) *Response {
 	c.t.Helper()
 	if contentType != "" {
@@ -118,22 +131,47 @@ func (c *Client) Send(req *http.Request, contentType string) *Response {
 			req.Header.Set(csrf.HeaderName, token)
 		}
 	}
-	res, err := c.hc.Do(req)
+	hc := c.hc
+	if req.Header.Get("Expect") == "100-continue" {
+		hc = c.expectContinue()
+		defer hc.CloseIdleConnections()
+	}
+	res, err := hc.Do(req)
 	if err != nil {
-		c.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+		return c.failed(fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err))
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {
-		c.t.Fatalf("read body: %v", err)
+		return c.failed(fmt.Errorf("%s %s: read body: %w", req.Method, req.URL.Path, err))
 	}
 	out := &Response{Status: res.StatusCode, Header: res.Header, Body: raw}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(raw, out); err != nil {
-			c.t.Fatalf("%s %s: not an envelope: %v: %s", req.Method, req.URL.Path, err, raw)
+			c.t.Errorf("%s %s: not an envelope: %v: %s", req.Method, req.URL.Path, err, raw)
+			out.Err = err
 		}
 	}
 	return out
+}
+
+// failed reports err (safe from any goroutine) and returns it as an answer.
+func (c *Client) failed(err error) *Response {
+	c.t.Helper()
+	c.t.Errorf("%v", err)
+	return &Response{Err: err}
+}
+
+// expectContinue is the client with a transport that waits for the
+// server's "100 Continue" before it sends a body (the default transport
+// gives up after a second and sends it anyway).
+func (c *Client) expectContinue() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if base, ok := c.hc.Transport.(*http.Transport); ok {
+		tr = base.Clone()
+	}
+	tr.ExpectContinueTimeout = time.Minute
+	return &http.Client{Jar: c.hc.Jar, Transport: tr}
 }
 
 // Decode unmarshals the envelope's data into v.
@@ -145,8 +183,12 @@ func (r *Response) Decode(t testing.TB, v any) {
 }
 
 // Expect fails t unless the answer has the HTTP status and errno given.
+// Like every check that takes t, call it from the test's goroutine.
 func (r *Response) Expect(t testing.TB, status int, errno string) *Response {
 	t.Helper()
+	if r.Err != nil {
+		t.Fatalf("want HTTP %d errno %s, got no answer: %v", status, errno, r.Err)
+	}
 	if r.Status != status || r.Errno != errno {
 		t.Fatalf("want HTTP %d errno %s, got HTTP %d: %s", status, errno, r.Status, r.Body)
 	}

@@ -7,6 +7,9 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"ihome/internal/stay"
+	"ihome/modules/house"
+	"ihome/modules/order"
 	"ihome/modules/user"
 )
 
@@ -88,7 +91,7 @@ func HouseFields() map[string]any {
 // CreateHouse saves a house of owner directly, HouseFields overridden by fields.
 func (a *App) CreateHouse(owner *core.Record, fields map[string]any) *core.Record {
 	a.t.Helper()
-	col, err := a.FindCollectionByNameOrId("houses")
+	col, err := a.FindCollectionByNameOrId(house.Collection)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -106,33 +109,66 @@ func (a *App) CreateHouse(owner *core.Record, fields map[string]any) *core.Recor
 	return rec
 }
 
-// CreateOrder saves an order directly, bypassing the booking rules.
-func (a *App) CreateOrder(house, guest *core.Record, start, end, status string) *core.Record {
+// statusPath is how CreateOrder walks an order from WAIT_ACCEPT to a
+// status, along the order module's transitions.
+func statusPath(status string) []string {
+	switch status {
+	case order.WaitAccept:
+		return nil
+	case order.WaitPayment:
+		return []string{order.WaitPayment}
+	case order.Paid:
+		return []string{order.WaitPayment, order.Paid}
+	case order.WaitComment:
+		return []string{order.WaitComment}
+	case order.Complete:
+		return []string{order.WaitComment, order.Complete}
+	}
+	return []string{status} // REJECTED, CANCELED; anything else is refused by the rules
+}
+
+// CreateOrder saves an order of guest on house h as Go code would, not
+// through the booking route (no "today", min/max days or open-order
+// checks), then moves it along the status transitions to status. The order
+// rules hold: it is born WAIT_ACCEPT, may not overlap an occupying order,
+// and reaching COMPLETE raises the house's order_count.
+func (a *App) CreateOrder(h, guest *core.Record, start, end, status string) *core.Record {
 	a.t.Helper()
-	col, err := a.FindCollectionByNameOrId("orders")
+	col, err := a.FindCollectionByNameOrId(order.Collection)
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	s, _ := time.Parse("2006-01-02", start)
-	e, _ := time.Parse("2006-01-02", end)
-	days := int(e.Sub(s).Hours()/24) + 1
+	r, ok := stay.ParseRange(start, end)
+	if !ok {
+		a.t.Fatalf("create order: stay %s → %s", start, end)
+	}
+	price := h.GetInt(house.FieldPrice)
 	rec := core.NewRecord(col)
-	rec.Set("house", house.Id)
-	rec.Set("guest", guest.Id)
-	rec.Set("start_date", start)
-	rec.Set("end_date", end)
-	rec.Set("days", days)
-	rec.Set("price", house.GetInt("price"))
-	rec.Set("amount", days*house.GetInt("price"))
-	rec.Set("status", status)
+	rec.Set(order.FieldHouse, h.Id)
+	rec.Set(order.FieldGuest, guest.Id)
+	rec.Set(order.FieldStartDate, start)
+	rec.Set(order.FieldEndDate, end)
+	rec.Set(order.FieldDays, r.Days())
+	rec.Set(order.FieldPrice, price)
+	rec.Set(order.FieldAmount, r.Days()*int64(price))
+	rec.Set(order.FieldStatus, order.WaitAccept)
 	if err := a.Save(rec); err != nil {
 		a.t.Fatalf("create order: %v", err)
+	}
+	for _, next := range statusPath(status) {
+		rec.Set(order.FieldStatus, next)
+		if err := a.Save(rec); err != nil {
+			a.t.Fatalf("create order: %s: %v", next, err)
+		}
 	}
 	return rec
 }
 
 // Today is the clock's date in the server zone (Asia/Shanghai), plus days.
 func (a *App) Today(days int) string {
-	loc, _ := time.LoadLocation("Asia/Shanghai")
-	return a.Clock.Now().In(loc).AddDate(0, 0, days).Format("2006-01-02")
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return stay.Today(a.Clock.Now(), loc).AddDays(days).String()
 }

@@ -32,7 +32,12 @@ const (
 
 // IssueCookie sets a fresh csrf_token cookie on any response to a request
 // that has none. It runs router-wide: pages load before they call the API.
-func IssueCookie() *hook.Handler[*core.RequestEvent] {
+// secure tells whether the cookie gets the Secure attribute, as the session
+// cookie does (session.Manager.Secure, API.md §1.7); nil means over TLS only.
+func IssueCookie(secure func(*core.RequestEvent) bool) *hook.Handler[*core.RequestEvent] {
+	if secure == nil {
+		secure = func(e *core.RequestEvent) bool { return e.IsTLS() }
+	}
 	return &hook.Handler[*core.RequestEvent]{
 		Id:       IssueMiddlewareId,
 		Priority: apis.DefaultSecurityHeadersMiddlewarePriority,
@@ -43,7 +48,7 @@ func IssueCookie() *hook.Handler[*core.RequestEvent] {
 					Value:    newToken(),
 					Path:     "/",
 					SameSite: http.SameSiteLaxMode,
-					Secure:   e.IsTLS(),
+					Secure:   secure(e),
 				})
 			}
 			return e.Next()

@@ -50,9 +50,13 @@ func write(e *core.RequestEvent, status int, code errno.Code, msg string, data a
 	return err
 }
 
-// Middleware turns any error returned down the chain into an envelope.
-// Its priority puts it outside PocketBase's panic-recover and rate-limit
-// middlewares, so their errors come out enveloped too.
+// Middleware turns any error returned down the chain into an envelope
+// (status and code by classify), records its errno in the request's log
+// meta, and returns the error on: PocketBase's activity logger, outside
+// this middleware, then logs the failed request with its cause (refused
+// writes and failed reads alike), and its error handler leaves the written
+// answer alone. Its priority puts it outside PocketBase's panic-recover and
+// rate-limit middlewares, so their errors come out enveloped too.
 func Middleware() *hook.Handler[*core.RequestEvent] {
 	return &hook.Handler[*core.RequestEvent]{
 		Id:       MiddlewareId,
@@ -62,57 +66,81 @@ func Middleware() *hook.Handler[*core.RequestEvent] {
 			if err == nil {
 				return nil
 			}
-			status, code, msg := classify(err)
-			if status >= http.StatusInternalServerError {
-				e.App.Logger().Error("api request failed",
-					"method", e.Request.Method, "url", e.Request.URL.Path, "error", describe(err))
-			} else if cause := errors.Unwrap(err); cause != nil {
-				e.App.Logger().Warn("api request refused",
-					"method", e.Request.Method, "url", e.Request.URL.Path, "error", err.Error())
+			status, code, msg, logged := classify(err)
+			setLogErrno(e, code)
+			if !e.Written() { // else a handler already started its own response
+				// a failed write means the client has gone: nothing to tell it
+				_ = write(e, status, code, msg, nil)
 			}
-			if e.Written() {
-				return nil // a handler already started its own response
-			}
-			return write(e, status, code, msg, nil)
+			return logged
 		},
 	}
 }
 
-// classify maps an error to the HTTP status, errno and message of API.md §1.1.
-func classify(err error) (int, errno.Code, string) {
+// classify maps an error to the HTTP status, errno and message of API.md
+// §1.1, and the error to log: a business error or PocketBase's error as it
+// is (the latter keeps its details, a recovered panic's stack), anything
+// else as errno.Classify wraps it, so the log shows the code and the cause.
+func classify(err error) (status int, code errno.Code, msg string, logged error) {
 	var be *errno.Error
-	if errors.As(err, &be) {
-		if be.Code == errno.ServerErr {
-			return http.StatusInternalServerError, be.Code, be.Code.Message()
-		}
-		return http.StatusOK, be.Code, be.Msg
-	}
 	var ae *router.ApiError
-	if errors.As(err, &ae) {
-		switch {
-		case ae.Status == http.StatusUnauthorized:
-			return ae.Status, errno.SessionErr, errno.SessionErr.Message()
-		case ae.Status == http.StatusForbidden || ae.Status == http.StatusTooManyRequests:
-			return ae.Status, errno.ReqErr, errno.ReqErr.Message()
-		case ae.Status == http.StatusNotFound:
-			return ae.Status, errno.NoData, errno.NoData.Message()
-		case ae.Status == http.StatusRequestEntityTooLarge:
-			return ae.Status, errno.ParamErr, "请求体过大"
-		case ae.Status < http.StatusInternalServerError:
-			return ae.Status, errno.ParamErr, errno.ParamErr.Message()
-		}
+	switch {
+	case errors.As(err, &be):
+		logged = err
+	case errors.As(err, &ae):
+		return apiStatus(ae), apiCode(ae), apiMessage(ae), err
+	default:
+		be = errno.Classify(err)
+		logged = be
 	}
-	return http.StatusInternalServerError, errno.ServerErr, errno.ServerErr.Message()
+	if be.Code == errno.ServerErr {
+		// never the message: it may carry SQL or a path
+		return http.StatusInternalServerError, be.Code, be.Code.Message(), logged
+	}
+	return http.StatusOK, be.Code, be.Msg, logged
 }
 
-// describe keeps the internal cause of PocketBase errors (a recovered panic
-// carries its stack there) for the log.
-func describe(err error) string {
-	var ae *router.ApiError
-	if errors.As(err, &ae) {
-		if raw, ok := ae.RawData().(error); ok {
-			return ae.Message + ": " + raw.Error()
-		}
+// apiStatus, apiCode and apiMessage map PocketBase's errors: 401 auth,
+// 403 and 429 refusals, 404, 413 body, other 4xx bind errors, and 5xx.
+func apiStatus(ae *router.ApiError) int {
+	if ae.Status < http.StatusBadRequest || ae.Status > 599 {
+		return http.StatusInternalServerError
 	}
-	return err.Error()
+	return ae.Status
+}
+
+func apiCode(ae *router.ApiError) errno.Code {
+	switch s := apiStatus(ae); {
+	case s == http.StatusUnauthorized:
+		return errno.SessionErr
+	case s == http.StatusForbidden || s == http.StatusTooManyRequests:
+		return errno.ReqErr
+	case s == http.StatusNotFound:
+		return errno.NoData
+	case s < http.StatusInternalServerError:
+		return errno.ParamErr
+	}
+	return errno.ServerErr
+}
+
+func apiMessage(ae *router.ApiError) string {
+	if apiStatus(ae) == http.StatusRequestEntityTooLarge {
+		return "请求体过大"
+	}
+	return apiCode(ae).Message()
+}
+
+// setLogErrno adds the errno to the meta PocketBase's activity logger
+// stores with the request's log entry, keeping meta set by others.
+func setLogErrno(e *core.RequestEvent, code errno.Code) {
+	meta := map[string]any{}
+	switch old := e.Get(apis.RequestEventKeyLogMeta).(type) {
+	case nil:
+	case map[string]any:
+		meta = old
+	default:
+		meta["meta"] = old
+	}
+	meta["errno"] = string(code)
+	e.Set(apis.RequestEventKeyLogMeta, meta)
 }

@@ -77,6 +77,9 @@ func New(c Code, msg string) *Error {
 }
 
 // Wrap returns an Error with code c, its default message and the internal cause err.
+// Handlers need it only where the operation, not the error's type, tells
+// the kind of fault (a provider call is ThirdErr, storing a file IOErr):
+// otherwise they return the cause and the envelope answers it by Classify.
 func Wrap(c Code, err error) *Error {
 	return &Error{Code: c, Msg: c.Message(), Err: err}
 }
@@ -97,6 +100,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // From returns nil for nil, the business error err carries when it has one
 // (a transaction hands it back wrapped), and otherwise err wrapped as c.
+//
+// Deprecated: return the cause itself; the envelope answers it by Classify,
+// so the same fault gets the same code in every handler.
 func From(err error, c Code) error {
 	if err == nil {
 		return nil

@@ -4,13 +4,17 @@
 //
 // The next id comes from one UPDATE … RETURNING on the sequences table,
 // in the transaction that inserts the record: atomic without a lock of ours.
+// An id given explicitly may not run ahead of the sequence (Assign).
 package intid
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 )
@@ -50,20 +54,38 @@ func Register(app core.App, collections ...string) {
 	})
 }
 
-// Assign gives rec the next id of its collection, or, when rec already has
-// an explicit numeric id (seed data, a staff member typing one), moves the
-// counter past it.
+// MaxId is the largest id Pattern allows (15 digits: exact in a float64,
+// so JavaScript clients read it back unchanged).
+const MaxId = 999_999_999_999_999
+
+// Assign gives rec the next id of its collection. An explicit id (seed
+// data, staff typing one in the admin UI) is taken only when it is not past
+// the next one in sequence, and moves the counter to it: a far id such as
+// 999999999999999 would push the counter beyond Pattern and make every later
+// insert fail. The refusal is a validation error on "id", which the admin
+// UI shows beside the field.
 func Assign(app core.App, rec *core.Record) error {
 	name := rec.Collection().Name
+	last, err := Last(app, name)
+	if err != nil {
+		return err
+	}
 	if rec.Id != "" {
 		n, err := strconv.ParseInt(rec.Id, 10, 64)
 		if err != nil {
 			return nil // the id field's pattern will refuse it
 		}
+		if n > last+1 {
+			return validation.Errors{"id": validation.NewError("ihome_id_sequence",
+				fmt.Sprintf("ids are given in sequence: leave the id empty (the next is %d), or give one up to it", last+1))}
+		}
 		return Reserve(app, name, n)
 	}
+	if last >= MaxId {
+		return fmt.Errorf("next id of %s: the sequence is used up (%d)", name, last)
+	}
 	var next int64
-	err := app.NonconcurrentDB().NewQuery(
+	err = app.NonconcurrentDB().NewQuery(
 		"INSERT INTO " + Table + " (name, last) VALUES ({:name}, 1) " +
 			"ON CONFLICT(name) DO UPDATE SET last = last + 1 RETURNING last").
 		Bind(dbx.Params{"name": name}).Row(&next)
@@ -72,6 +94,19 @@ func Assign(app core.App, rec *core.Record) error {
 	}
 	rec.Id = strconv.FormatInt(next, 10)
 	return nil
+}
+
+// Last returns the last id given in collection (0 before the first).
+func Last(app core.App, collection string) (int64, error) {
+	var last int64
+	err := app.NonconcurrentDB().Select("last").From(Table).Where(dbx.HashExp{"name": collection}).Row(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("last id of %s: %w", collection, err)
+	}
+	return last, nil
 }
 
 // Reserve moves the counter of collection to at least n, for ids written

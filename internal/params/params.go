@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/router"
 
 	"ihome/internal/errno"
+	"ihome/internal/text"
 )
 
 // Values are the decoded parameters of one request body. A value is a
@@ -110,8 +111,34 @@ func (v Values) Has(name string) bool {
 	return ok
 }
 
-// String returns the trimmed text of a required field: a string, or a
-// number's decimal text. Missing, empty or of another type → 4103.
+// Text returns the required free-text field name under the one rule of
+// API.md §1.7 (see package text): NFC, trimmed, min–max characters, no
+// control, format, separator or filler characters. The value must be a
+// string: a JSON number, bool, null, array or object is the wrong type
+// (§1.7 "Types"). Every refusal is 4103 naming the field.
+func (v Values) Text(name string, min, max int) (string, error) {
+	s, ok := v[name].(string)
+	if !ok {
+		return "", errno.Param(name)
+	}
+	return text.Clean(name, s, min, max)
+}
+
+// TextLines is Text for multi-line text (a review written in a textarea):
+// line breaks inside are kept, as LF (text.CleanLines).
+func (v Values) TextLines(name string, min, max int) (string, error) {
+	s, ok := v[name].(string)
+	if !ok {
+		return "", errno.Param(name)
+	}
+	return text.CleanLines(name, s, min, max)
+}
+
+// String returns the trimmed text of a required code-like field (mobile,
+// captcha and SMS codes, dates, an action): a string, or a number's
+// decimal text, since a client may send a numeric code as a number.
+// Missing, empty or of another type → 4103. Free text (names, titles,
+// reviews…) is read with Text instead.
 func (v Values) String(name string) (string, error) {
 	s, ok := v.text(name)
 	if !ok || s == "" {

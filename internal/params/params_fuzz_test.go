@@ -79,6 +79,15 @@ func FuzzBody(f *testing.F) {
 			} else if !isParamErr(err, name) {
 				t.Fatalf("OptionalString(%q): %v", name, err)
 			}
+			for _, read := range []func(string, int, int) (string, error){v.Text, v.TextLines} {
+				if s, err := read(name, 1, 64); err == nil {
+					if _, isString := v[name].(string); !isString || s == "" || !utf8.ValidString(s) || s != strings.TrimSpace(s) {
+						t.Fatalf("Text(%q) = %q from %#v", name, s, v[name])
+					}
+				} else if !isParamErr(err, name) {
+					t.Fatalf("Text(%q): %v", name, err)
+				}
+			}
 			if n, err := v.Int(name, -100, 1<<40); err == nil {
 				if n < -100 || n > 1<<40 {
 					t.Fatalf("Int(%q) = %d out of range", name, n)

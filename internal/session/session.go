@@ -53,12 +53,18 @@ const DefaultTTL = 7 * 24 * time.Hour
 type Config struct {
 	TTL time.Duration
 	Now func() time.Time // injectable clock for tests; time.Now when nil
+
+	// SecureCookies marks the session and csrf_token cookies Secure on
+	// every response, for a TLS-terminating proxy that sends no
+	// X-Forwarded-Proto (API.md §1.7).
+	SecureCookies bool
 }
 
 // Manager issues and checks sessions for one app.
 type Manager struct {
-	ttl time.Duration
-	now func() time.Time
+	ttl    time.Duration
+	now    func() time.Time
+	secure bool // Config.SecureCookies
 
 	mu  sync.Mutex
 	key []byte // loaded from the data dir on first use
@@ -66,7 +72,7 @@ type Manager struct {
 
 // NewManager returns a Manager for cfg.
 func NewManager(cfg Config) *Manager {
-	m := &Manager{ttl: cfg.TTL, now: cfg.Now}
+	m := &Manager{ttl: cfg.TTL, now: cfg.Now, secure: cfg.SecureCookies}
 	if m.ttl <= 0 {
 		m.ttl = DefaultTTL
 	}
@@ -105,7 +111,7 @@ func (m *Manager) Issue(e *core.RequestEvent, user *core.Record) (string, error)
 		Expires:  expires,
 		MaxAge:   int(m.ttl / time.Second),
 		HttpOnly: true,
-		Secure:   e.IsTLS(),
+		Secure:   m.Secure(e),
 		SameSite: http.SameSiteLaxMode,
 	})
 	e.Set(userKey, user)
@@ -122,18 +128,36 @@ func (m *Manager) Revoke(e *core.RequestEvent) error {
 			}
 		}
 	}
+	m.clear(e)
+	return nil
+}
+
+// RevokeAll ends every session of the request's user, on every device,
+// and clears the cookie (DELETE /sessions, API.md §1.7). Anonymous
+// requests only get the cookie cleared.
+func (m *Manager) RevokeAll(e *core.RequestEvent) error {
+	if user := User(e); user != nil {
+		if err := deleteAll(e.App, user.Id); err != nil {
+			return err
+		}
+	}
+	m.clear(e)
+	return nil
+}
+
+// clear expires the session cookie and forgets the request's session.
+func (m *Manager) clear(e *core.RequestEvent) {
 	e.SetCookie(&http.Cookie{
 		Name:     CookieName,
 		Value:    "",
 		Path:     "/",
 		MaxAge:   -1,
 		HttpOnly: true,
-		Secure:   e.IsTLS(),
+		Secure:   m.Secure(e),
 		SameSite: http.SameSiteLaxMode,
 	})
 	e.Set(userKey, nil)
 	e.Set(sessionKey, "")
-	return nil
 }
 
 // User returns the logged-in user of the request, or nil.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
@@ -51,6 +52,11 @@ func (m *module) register(e *core.RequestEvent) error {
 			return errno.New(errno.ParamErr, "两次密码不一致: password2")
 		}
 	}
+	// counted before anything is looked up: each attempt would otherwise
+	// tell whether the mobile is registered (API.md §1.7)
+	if !m.limits.take(m.cfg.Now(), rule{key: "register:ip:" + e.RealIP(), limit: m.cfg.RegisterHourlyPerIP, window: time.Hour}) {
+		return errno.New(errno.ReqErr, "注册尝试过于频繁，请稍后再试")
+	}
 
 	users, err := e.App.FindCachedCollectionByNameOrId(UsersCollection)
 	if err != nil {
@@ -75,7 +81,7 @@ func (m *module) register(e *core.RequestEvent) error {
 		return tx.Save(user)
 	})
 	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	if outcome != nil {
 		return outcome
@@ -94,11 +100,11 @@ func (m *module) consumeSMSCode(tx core.App, mobile, code string) error {
 		return errno.New(errno.NoData, "短信验证码已失效")
 	}
 	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	if !rec.GetDateTime(FieldExpires).Time().After(m.cfg.Now()) || rec.GetInt(FieldTries) >= m.cfg.SMSMaxTries {
 		if err := tx.Delete(rec); err != nil {
-			return errno.Wrap(errno.DBErr, err)
+			return err
 		}
 		return errno.New(errno.NoData, "短信验证码已失效")
 	}
@@ -111,12 +117,12 @@ func (m *module) consumeSMSCode(tx core.App, mobile, code string) error {
 			err = tx.Save(rec)
 		}
 		if err != nil {
-			return errno.Wrap(errno.DBErr, err)
+			return err
 		}
 		return errno.New(errno.DataErr, "短信验证码错误")
 	}
 	if err := tx.Delete(rec); err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	return nil
 }
@@ -148,7 +154,7 @@ func (m *module) login(e *core.RequestEvent) error {
 
 	user, err := e.App.FindFirstRecordByFilter(UsersCollection, "mobile = {:m}", dbx.Params{"m": mobile})
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	if user == nil {
 		m.burnPasswordCheck(password)
@@ -190,6 +196,14 @@ type loginInfo struct {
 // DELETE /session: log out this session only.
 func (m *module) logout(e *core.RequestEvent) error {
 	if err := m.sessions.Revoke(e); err != nil {
+		return err
+	}
+	return envelope.OK(e, nil)
+}
+
+// DELETE /sessions (login): log out on every device (API.md §1.7).
+func (m *module) logoutEverywhere(e *core.RequestEvent) error {
+	if err := m.sessions.RevokeAll(e); err != nil {
 		return err
 	}
 	return envelope.OK(e, nil)

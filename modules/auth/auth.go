@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"ihome/internal/api"
 	"ihome/internal/session"
+	"ihome/internal/sms"
 )
 
 // Collection and field names owned by this module.
@@ -41,7 +43,15 @@ type Config struct {
 	LoginWindow       time.Duration // … within 10 minutes lock for 10 minutes
 	OutboxRetention   time.Duration // sms_outbox rows kept 7 days
 
-	// SMS delivers codes; LogProvider when nil.
+	// Abuse limits of API.md §1.7 (answered with 4201).
+	CaptchaPerMinutePerIP int // 30 captchas an IP a minute
+	RegisterHourlyPerIP   int // 20 registration attempts an IP an hour
+	// StaffLoginPerMinute is PocketBase's rate limit on the superuser auth
+	// routes, per IP (HTTP 429): 5 by default; negative leaves PocketBase's
+	// rate-limit settings to the admin UI.
+	StaffLoginPerMinute int
+
+	// SMS delivers codes; sms.Log into sms_outbox when nil.
 	SMS SMSProvider
 	// Now and Location give "now" and "today"; time.Now and Asia/Shanghai by default.
 	Now      func() time.Time
@@ -68,8 +78,13 @@ func (c Config) withDefaults() Config {
 	defInt(&c.SMSHourlyPerIP, 20)
 	defInt(&c.SMSMaxTries, 5)
 	defInt(&c.LoginMaxFailures, 5)
+	defInt(&c.CaptchaPerMinutePerIP, 30)
+	defInt(&c.RegisterHourlyPerIP, 20)
+	if c.StaffLoginPerMinute == 0 {
+		c.StaffLoginPerMinute = 5
+	}
 	if c.SMS == nil {
-		c.SMS = LogProvider{}
+		c.SMS = sms.Log{Collection: OutboxCollection}
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -90,10 +105,23 @@ type module struct {
 	dummyHash []byte // compared against for unknown mobiles, so timing tells nothing
 }
 
-// Register binds the auth routes and the purge cron job.
+// Register binds the auth routes, the revocation of sessions on password
+// changes, the staff login rate limit and the purge cron job.
 func Register(app core.App, a *api.API, cfg Config) error {
 	m := &module{cfg: cfg.withDefaults(), sessions: a.Sessions, limits: newLimiter()}
 	m.routes(a)
+	session.RevokeOnPasswordChange(app)
+	if m.cfg.StaffLoginPerMinute > 0 {
+		app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+			Id: "ihome.auth.staffLoginLimit",
+			Func: func(e *core.ServeEvent) error {
+				if err := limitStaffLogins(e.App, m.cfg.StaffLoginPerMinute); err != nil {
+					return err
+				}
+				return e.Next()
+			},
+		})
+	}
 	return app.Cron().Add("ihome.auth.purge", "*/5 * * * *", func() {
 		if err := m.purge(app); err != nil {
 			app.Logger().Error("auth purge failed", "error", err)

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image/png"
@@ -16,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"ihome/internal/apptest"
+	"ihome/internal/sms"
 	"ihome/modules"
 )
 
@@ -399,7 +401,9 @@ func TestGenericRecordAPIIsClosedToGuestsAndUsers(t *testing.T) {
 
 type failingSMS struct{}
 
-func (failingSMS) Send(core.App, string, string) error { return errors.New("provider down") }
+func (failingSMS) Send(context.Context, core.App, string, sms.Message) error {
+	return errors.New("provider down")
+}
 
 func TestSMSProviderFailure(t *testing.T) {
 	app := apptest.New(t, apptest.WithConfig(func(c *modules.Config) { c.Auth.SMS = failingSMS{} }))

@@ -33,6 +33,10 @@ func (m *module) imageCode(e *core.RequestEvent) error {
 	if pre != "" && !captchaIdPattern.MatchString(pre) {
 		return errno.Param("pre")
 	}
+	// each captcha costs a drawing and a database write (API.md §1.7)
+	if !m.limits.take(m.cfg.Now(), rule{key: "captcha:ip:" + e.RealIP(), limit: m.cfg.CaptchaPerMinutePerIP, window: time.Minute}) {
+		return errno.New(errno.ReqErr, "图片验证码请求过于频繁，请稍后再试")
+	}
 
 	driver := base64Captcha.NewDriverString(40, 120, 0,
 		base64Captcha.OptionShowSlimeLine, 4, captchaAlphabet, nil, nil, nil)
@@ -86,7 +90,7 @@ func (m *module) checkCaptcha(app core.App, key, answer string) error {
 		return errno.New(errno.NoData, "图片验证码已过期")
 	}
 	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	expires, err := types.ParseDateTime(row.Expires)
 	if err != nil || !expires.Time().After(m.cfg.Now()) {

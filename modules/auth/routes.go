@@ -14,4 +14,5 @@ func (m *module) routes(a *api.API) {
 	a.Public(http.MethodPost, "/session", m.login)
 	a.Public(http.MethodGet, "/session", m.sessionState)
 	a.Public(http.MethodDelete, "/session", m.logout)
+	a.Login(http.MethodDelete, "/sessions", m.logoutEverywhere)
 }

@@ -13,36 +13,15 @@ import (
 	"ihome/internal/envelope"
 	"ihome/internal/errno"
 	"ihome/internal/params"
+	"ihome/internal/sms"
 )
 
 // MobilePattern is a mainland China mobile number.
 var MobilePattern = regexp.MustCompile(`^1[3-9]\d{9}$`)
 
-// SMSProvider delivers a text message.
-type SMSProvider interface {
-	Send(app core.App, mobile, text string) error
-}
-
-// LogProvider is the default SMS provider: it writes each message to the
-// server log and to the superuser-only sms_outbox collection, where staff
-// and developers can read it in the admin UI.
-type LogProvider struct{}
-
-// Send implements SMSProvider.
-func (LogProvider) Send(app core.App, mobile, text string) error {
-	col, err := app.FindCachedCollectionByNameOrId(OutboxCollection)
-	if err != nil {
-		return err
-	}
-	rec := core.NewRecord(col)
-	rec.Set(FieldMobile, mobile)
-	rec.Set(FieldText, text)
-	if err := app.Save(rec); err != nil {
-		return err
-	}
-	app.Logger().Info("sms sent (log provider)", "mobile", mobile, "text", text)
-	return nil
-}
+// SMSProvider delivers the registration code: sms.Log (the default, to
+// the server log and sms_outbox), Aliyun or Tencent Cloud (API.md §8.1).
+type SMSProvider = sms.Provider
 
 // POST /smscode/: checks the image captcha, then texts a registration code.
 func (m *module) sendSMSCode(e *core.RequestEvent) error {
@@ -67,7 +46,7 @@ func (m *module) sendSMSCode(e *core.RequestEvent) error {
 		return err
 	}
 	if taken, err := mobileTaken(e.App, mobile); err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	} else if taken {
 		return errno.New(errno.DataExist, "手机号已注册")
 	}
@@ -87,12 +66,19 @@ func (m *module) sendSMSCode(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	if err := m.storeSMSCode(e.App, mobile, code); err != nil {
-		return errno.Wrap(errno.DBErr, err)
-	}
 	text := fmt.Sprintf("【爱家租房】您的注册验证码是%s，%d分钟内有效。", code, int(m.cfg.SMSCodeTTL.Minutes()))
-	if err := m.cfg.SMS.Send(e.App, mobile, text); err != nil {
+	msg := sms.Message{Template: sms.TemplateCode, Params: map[string]string{sms.ParamCode: code}, Text: text}
+	if err := m.cfg.SMS.Send(e.Request.Context(), e.App, mobile, msg); err != nil {
+		// no code left: the mobile's resend interval and daily cap are
+		// given back (the per-IP cap still counts the request), and the
+		// code sent before, if any, stays the live one (API.md §8.1)
+		m.limits.refund("sms:resend:" + mobile)
+		m.limits.refund("sms:day:" + day + ":" + mobile)
 		return errno.Wrap(errno.ThirdErr, err)
+	}
+	// stored once sent, outside the vendor call (DESIGN.md §6)
+	if err := m.storeSMSCode(e.App, mobile, code); err != nil {
+		return err
 	}
 	return envelope.OKMsg(e, "发送成功", nil)
 }

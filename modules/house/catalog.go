@@ -4,7 +4,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"ihome/internal/envelope"
-	"ihome/internal/errno"
 	"ihome/internal/intid"
 )
 
@@ -21,7 +20,7 @@ func (m *module) areas(e *core.RequestEvent) error {
 	}
 	items, err := m.loadCatalog(e.App, AreasCollection)
 	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	out := make([]area, len(items))
 	for i, it := range items {
@@ -38,7 +37,7 @@ func (m *module) facilities(e *core.RequestEvent) error {
 	}
 	items, err := m.loadCatalog(e.App, FacilCollection)
 	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	out := make([]facility, len(items))
 	for i, it := range items {

@@ -1,9 +1,10 @@
-// Package house implements areas, facilities and houses (API.md §3):
-// publishing, pictures, detail, home-page picks, my listings and search.
+// Package house is the write side of houses (API.md §3): areas and
+// facilities, publishing and pictures, and the lookup other modules use
+// (FindVisible). What is read across houses, orders and users (search,
+// detail, lists) lives in modules/search.
 package house
 
 import (
-	"strings"
 	"sync"
 	"time"
 
@@ -11,72 +12,75 @@ import (
 	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"ihome/internal/api"
-	"ihome/modules/user"
+	"ihome/internal/media"
 )
 
 // Collection and field names owned by this module.
 const (
-	Collection       = "houses"
-	AreasCollection  = "areas"
-	FacilCollection  = "facilities"
-	FieldOwner       = "owner"
-	FieldArea        = "area"
-	FieldTitle       = "title"
-	FieldPrice       = "price"
-	FieldAddress     = "address"
-	FieldRoomCount   = "room_count"
-	FieldAcreage     = "acreage"
-	FieldUnit        = "unit"
-	FieldCapacity    = "capacity"
-	FieldBeds        = "beds"
-	FieldDeposit     = "deposit"
-	FieldMinDays     = "min_days"
-	FieldMaxDays     = "max_days"
-	FieldFacilities  = "facilities"
-	FieldImages      = "images"
-	FieldOrderCount  = "order_count"
-	FieldHidden      = "hidden"
-	FieldName        = "name" // of areas and facilities
-	OrdersCollection = "orders"
+	Collection      = "houses"
+	AreasCollection = "areas"
+	FacilCollection = "facilities"
+	FieldOwner      = "owner"
+	FieldArea       = "area"
+	FieldTitle      = "title"
+	FieldPrice      = "price"
+	FieldAddress    = "address"
+	FieldRoomCount  = "room_count"
+	FieldAcreage    = "acreage"
+	FieldUnit       = "unit"
+	FieldCapacity   = "capacity"
+	FieldBeds       = "beds"
+	FieldDeposit    = "deposit"
+	FieldMinDays    = "min_days"
+	FieldMaxDays    = "max_days"
+	FieldFacilities = "facilities"
+	FieldOrderCount = "order_count"
+	FieldHidden     = "hidden"
+	FieldName       = "name" // of areas and facilities
+	// FieldCancelPolicy is one of CancelPolicies; empty (houses saved by
+	// Go code or staff without one) reads as CancelFlexible (API.md §6.4).
+	FieldCancelPolicy = "cancel_policy"
 )
 
-// Occupying lists the order statuses that hold a house's dates (API.md §3.7);
-// rejected and canceled orders free them.
-var Occupying = []string{"WAIT_ACCEPT", "WAIT_PAYMENT", "PAID", "WAIT_COMMENT", "COMPLETE"}
+// Cancellation policies (API.md §3.3, §6.4); the refunds they give are the
+// payment module's.
+const (
+	CancelFlexible = "flexible"
+	CancelModerate = "moderate"
+	CancelStrict   = "strict"
+)
 
-// OccupyingSQL is Occupying as an SQL list: 'WAIT_ACCEPT', … (constants, no user input).
-func OccupyingSQL() string {
-	return "'" + strings.Join(Occupying, "', '") + "'"
+// CancelPolicies lists the policies a house may have; the first is the default.
+var CancelPolicies = []string{CancelFlexible, CancelModerate, CancelStrict}
+
+// CancelPolicy is h's cancellation policy, CancelFlexible when unset.
+func CancelPolicy(h *core.Record) string {
+	if p := h.GetString(FieldCancelPolicy); p != "" {
+		return p
+	}
+	return CancelFlexible
 }
 
 // Config holds the module's limits; zero values take the defaults of API.md.
 type Config struct {
-	PageSize     int   // search page size, 10
 	ImageMaxSize int64 // bytes a picture, 10 MiB
 	MaxImages    int   // pictures a house, 20
-	IndexPicks   int   // houses on the home page, 5
-	// Images checks picture uploads; shared with the user module so one
-	// bound holds for all uploads (user.NewImages(2) when nil).
-	Images   *user.Images
+	// Images decodes picture uploads; shared with the user module so one
+	// bound holds for all uploads (media.New with defaults when nil).
+	Images   *media.Intake
 	Now      func() time.Time
 	Location *time.Location
 }
 
 func (c Config) withDefaults() Config {
-	if c.PageSize <= 0 {
-		c.PageSize = 10
-	}
 	if c.ImageMaxSize <= 0 {
 		c.ImageMaxSize = 10 << 20
 	}
 	if c.MaxImages <= 0 {
-		c.MaxImages = 20
-	}
-	if c.IndexPicks <= 0 {
-		c.IndexPicks = 5
+		c.MaxImages = DefaultMaxImages
 	}
 	if c.Images == nil {
-		c.Images = user.NewImages(2)
+		c.Images = media.New(media.Config{})
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -90,24 +94,17 @@ func (c Config) withDefaults() Config {
 type module struct {
 	cfg Config
 
-	// cache holds what rarely changes and is read on every page: areas,
-	// facilities, home picks, by the collection they come from; record
-	// hooks drop an entry on any committed change of that collection.
+	// cache holds what rarely changes and is read on every page: areas
+	// and facilities, by the collection they come from; record hooks drop
+	// an entry on any committed change of that collection.
 	cacheMu sync.Mutex
 	cache   map[string]any
-
-	index   *availability
-	rows    *keyedCache[listRow]     // search results' rows, by house id
-	details *keyedCache[houseDetail] // detail pages, by house id
 }
 
-// Register binds the house routes, the search index and the cache hooks.
+// Register binds the house routes and the catalog cache hooks.
 func Register(app core.App, a *api.API, cfg Config) error {
-	m := &module{cfg: cfg.withDefaults(), cache: map[string]any{}, index: newAvailability(),
-		rows: newKeyedCache[listRow](20000), details: newKeyedCache[houseDetail](10000)}
-	m.index.bind(app)
-	m.bindCaches(app)
-	for _, name := range []string{AreasCollection, FacilCollection, Collection} {
+	m := &module{cfg: cfg.withDefaults(), cache: map[string]any{}}
+	for _, name := range []string{AreasCollection, FacilCollection} {
 		drop := &hook.Handler[*core.RecordEvent]{
 			Id: "ihome.house.cache." + name,
 			Func: func(e *core.RecordEvent) error {
@@ -119,19 +116,7 @@ func Register(app core.App, a *api.API, cfg Config) error {
 		app.OnRecordAfterUpdateSuccess(name).Bind(drop)
 		app.OnRecordAfterDeleteSuccess(name).Bind(drop)
 	}
-	// load the search index in the background once serving, so the
-	// first search does not wait for it and start-up does not either
-	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
-		Id: "ihome.house.index.warm",
-		Func: func(e *core.ServeEvent) error {
-			go func() {
-				if err := m.index.ready(e.App); err != nil {
-					e.App.Logger().Warn("search index warm-up failed", "error", err)
-				}
-			}()
-			return e.Next()
-		},
-	})
+	bindImageHooks(app)
 	m.routes(a)
 	return nil
 }

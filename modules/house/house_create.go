@@ -3,9 +3,7 @@ package house
 import (
 	"database/sql"
 	"errors"
-	"strings"
-	"unicode"
-	"unicode/utf8"
+	"slices"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -28,6 +26,7 @@ type newHouse struct {
 	areaId                                         int64
 	roomCount, acreage, capacity, minDays, maxDays int64
 	facilities                                     []int64
+	cancelPolicy                                   string // one of CancelPolicies
 }
 
 // POST /houses: publish a house (real-name verified landlords only).
@@ -89,26 +88,27 @@ func (m *module) create(e *core.RequestEvent) error {
 		rec.Set(FieldMaxDays, h.maxDays)
 		rec.Set(FieldFacilities, facilities)
 		rec.Set(FieldOrderCount, 0)
+		rec.Set(FieldCancelPolicy, h.cancelPolicy)
 		return tx.Save(rec)
 	})
 	if err != nil {
-		return errno.From(err, errno.DBErr)
+		return err
 	}
 	return envelope.OK(e, map[string]int64{"house_id": intid.Int(rec.Id)})
 }
 
+// maxStayDays bounds min_days and max_days: no stay is longer (API.md §1.7).
+const maxStayDays = 366
+
 func parseNewHouse(body params.Values) (newHouse, error) {
 	var h newHouse
 	var err error
-	text := func(name string, max int) string {
+	text := func(name string, max int) string { // API.md §1.7: one rule for free text
 		if err != nil {
 			return ""
 		}
 		var s string
-		s, err = body.String(name)
-		if err == nil && (utf8.RuneCountInString(s) > max || strings.IndexFunc(s, unicode.IsControl) >= 0) {
-			err = errno.Param(name)
-		}
+		s, err = body.Text(name, 1, max)
 		return s
 	}
 	integer := func(name string, min, max int64) int64 {
@@ -140,13 +140,21 @@ func parseNewHouse(body params.Values) (newHouse, error) {
 	h.capacity = integer("capacity", 1, 100)
 	h.beds = text("beds", 64)
 	h.deposit = yuan("deposit", 0)
-	h.minDays = integer("min_days", 1, 3650)
-	h.maxDays = integer("max_days", 0, 3650)
+	h.minDays = integer("min_days", 1, maxStayDays)
+	h.maxDays = integer("max_days", 0, maxStayDays)
 	if err != nil {
 		return h, err
 	}
 	if h.maxDays != 0 && h.maxDays < h.minDays {
 		return h, errno.Param("max_days")
+	}
+	// optional, flexible by default (API.md §3.3, §6.4)
+	h.cancelPolicy, err = body.OptionalString(FieldCancelPolicy)
+	if h.cancelPolicy == "" && err == nil {
+		h.cancelPolicy = CancelFlexible
+	}
+	if err != nil || !slices.Contains(CancelPolicies, h.cancelPolicy) {
+		return h, errno.Param(FieldCancelPolicy)
 	}
 	ids, err := body.IntList("facility", 64)
 	if err != nil {

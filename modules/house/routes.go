@@ -11,10 +11,6 @@ import (
 func (m *module) routes(a *api.API) {
 	a.Public(http.MethodGet, "/areas", m.areas)
 	a.Public(http.MethodGet, "/facilities", m.facilities)
-	a.Login(http.MethodGet, "/user/houses", m.myHouses)
 	a.Login(http.MethodPost, "/houses", m.create)
 	a.Login(http.MethodPost, "/houses/{house_id}/images", m.addImage, apis.BodyLimit(m.cfg.ImageMaxSize+64<<10))
-	a.Public(http.MethodGet, "/houses/index", m.indexPicks)
-	a.Public(http.MethodGet, "/houses/{house_id}", m.detail)
-	a.Public(http.MethodGet, "/houses", m.search)
 }

@@ -1,13 +1,17 @@
 package order_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"sync"
 	"testing"
 
+	"github.com/pocketbase/pocketbase/core"
+
 	"ihome/internal/apptest"
+	"ihome/modules"
 )
 
 // TestConcurrentOverlappingBookings: many guests book overlapping dates of
@@ -43,10 +47,32 @@ func TestConcurrentOverlappingBookings(t *testing.T) {
 	}
 }
 
+// TestConcurrentOpenOrderCap: one guest books 20 houses at the same
+// moment; the cap on open orders (5) is counted in the transaction that
+// inserts, so exactly 5 succeed and 15 get 4201.
+func TestConcurrentOpenOrderCap(t *testing.T) {
+	s := newStage(t, nil)
+	houses := make([]*core.Record, 20)
+	for i := range houses {
+		houses[i] = s.app.CreateHouse(s.landlord, nil)
+	}
+	rs := apptest.Fire(len(houses), func(i int) *apptest.Response {
+		return s.guestC.Post("/api/v1.0/orders", map[string]any{
+			"house_id": houses[i].Id, "start_date": s.app.Today(1), "end_date": s.app.Today(2)})
+	})
+	if got := tally(rs); got["0"] != 5 || got["4201"] != 15 {
+		t.Fatalf("answers %v, want 5×0 and 15×4201", got)
+	}
+	if n := s.app.Count("SELECT count(*) FROM orders WHERE guest = '" + s.guest.Id + "'"); n != 5 {
+		t.Fatalf("%d orders stored, want 5", n)
+	}
+}
+
 // TestConcurrentBookingsAndAnswers mixes bookings with accept, reject and
 // cancel on one house; no two occupying orders may end up overlapping.
+// (The cap on open orders is lifted: its answers are not the subject.)
 func TestConcurrentBookingsAndAnswers(t *testing.T) {
-	s := newStage(t, nil)
+	s := newStage(t, nil, apptest.WithConfig(func(c *modules.Config) { c.Order.MaxOpenOrders = 1000 }))
 	type guest struct {
 		c  *apptest.Client
 		id string
@@ -60,15 +86,18 @@ func TestConcurrentBookingsAndAnswers(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var failures []string
+	fail := func(format string, args ...any) {
+		mu.Lock()
+		failures = append(failures, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}
 	check := func(r *apptest.Response, allowed ...string) {
 		for _, a := range allowed {
 			if r.Status == http.StatusOK && r.Errno == a {
 				return
 			}
 		}
-		mu.Lock()
-		failures = append(failures, fmt.Sprintf("HTTP %d %s", r.Status, r.Body))
-		mu.Unlock()
+		fail("HTTP %d %s", r.Status, r.Body)
 	}
 	for w := range 8 {
 		wg.Add(1)
@@ -86,7 +115,10 @@ func TestConcurrentBookingsAndAnswers(t *testing.T) {
 				var d struct {
 					OrderId int `json:"order_id"`
 				}
-				r.Decode(t, &d)
+				if err := json.Unmarshal(r.Data, &d); err != nil {
+					fail("booking answer %s: %v", r.Data, err)
+					continue
+				}
 				switch rng.IntN(3) {
 				case 0:
 					check(g.c.Put("/api/v1.0/orders", map[string]any{"action": "cancel", "order_id": d.OrderId}), "0", "4004")
@@ -109,7 +141,10 @@ func TestConcurrentBookingsAndAnswers(t *testing.T) {
 			}
 			r := s.landlordC.Get("/api/v1.0/orders?role=landlord")
 			check(r, "0")
-			r.Decode(t, &list)
+			if err := json.Unmarshal(r.Data, &list); err != nil {
+				fail("landlord list %s: %v", r.Data, err)
+				return
+			}
 			for _, o := range list.Orders {
 				if o.Status == "WAIT_ACCEPT" {
 					check(s.landlordC.Put("/api/v1.0/orders", map[string]any{"action": "accept", "order_id": o.OrderId}), "0", "4004")

@@ -4,11 +4,13 @@
 package order
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"ihome/internal/api"
+	"ihome/internal/stay"
 )
 
 // Collection and field names of orders.
@@ -23,6 +25,10 @@ const (
 	FieldAmount    = "amount"
 	FieldStatus    = "status"
 	FieldComment   = "comment"
+	// FieldRefund is what the guest gets back of a paid order, in fen
+	// (API.md §6.4): the payment module writes it in the transaction that
+	// cancels the order; 0 when none.
+	FieldRefund = "refund"
 )
 
 // Order statuses.
@@ -37,28 +43,53 @@ const (
 )
 
 // transitions lists the status changes an order may make, whoever makes
-// them (API.md §4; WAIT_PAYMENT and PAID are reserved for a payment step).
+// them (API.md §4, §6; WAIT_PAYMENT and PAID belong to the payment step).
+// An order is born WAIT_ACCEPT; COMPLETE, CANCELED and REJECTED are final.
 var transitions = map[string][]string{
 	WaitAccept:  {WaitComment, Rejected, Canceled, WaitPayment},
 	WaitPayment: {Paid, Canceled},
-	Paid:        {WaitComment},
+	Paid:        {WaitComment, Canceled},
 	WaitComment: {Complete},
 }
 
 // ExpiredComment is the reason the cron job gives when it cancels.
 const ExpiredComment = "房东未及时接单"
 
-// Config holds the module's settings.
+// ExpireJobId names the cron job that cancels unanswered orders (every
+// 5 minutes; API.md §4.3).
+const ExpireJobId = "ihome.order.expire"
+
+// Defaults of Config (API.md §1.7).
+const (
+	DefaultMaxOpenOrders = 5
+	DefaultMaxStayDays   = 366
+)
+
+// Config holds the module's settings; zero values take the defaults.
 type Config struct {
-	Now      func() time.Time
-	Location *time.Location // calendar dates, "today"
+	// MaxOpenOrders caps a guest's orders in WAIT_ACCEPT or WAIT_PAYMENT
+	// at once; a booking past it is 4201 (API.md §1.7, default 5).
+	MaxOpenOrders int
+	// MaxStayDays caps a stay, both ends included, for every writer of an
+	// order (API.md §1.7, default 366).
+	MaxStayDays int
+	// AcceptTo is the status the landlord's accept moves an order to:
+	// WaitComment (no payment step, the default) or WaitPayment (a
+	// payment provider is configured; API.md §4.3, §6).
+	AcceptTo string
+	// StayAmount prices a stay [r] of a house whose nightly price is
+	// nightly (fen): the host calendar's override prices when the calendar
+	// module is wired in (modules.go), days × nightly when nil.
+	StayAmount func(app core.App, house string, r stay.Range, nightly int64) (int64, error)
+	Now        func() time.Time
+	Location   *time.Location // calendar dates, "today"
 }
 
 type module struct {
 	cfg Config
 }
 
-// Register binds the order routes, the status and overlap hooks, and the
+// Register binds the order routes, the order rules (hooks.go) and the
 // expiry cron job.
 func Register(app core.App, a *api.API, cfg Config) error {
 	if cfg.Now == nil {
@@ -67,18 +98,35 @@ func Register(app core.App, a *api.API, cfg Config) error {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
+	if cfg.MaxOpenOrders <= 0 {
+		cfg.MaxOpenOrders = DefaultMaxOpenOrders
+	}
+	if cfg.MaxStayDays <= 0 {
+		cfg.MaxStayDays = DefaultMaxStayDays
+	}
+	switch cfg.AcceptTo {
+	case "":
+		cfg.AcceptTo = WaitComment
+	case WaitComment, WaitPayment:
+	default:
+		return fmt.Errorf("order: accept cannot lead to %q", cfg.AcceptTo)
+	}
+	if cfg.StayAmount == nil {
+		cfg.StayAmount = func(_ core.App, _ string, r stay.Range, nightly int64) (int64, error) {
+			return r.Days() * nightly, nil
+		}
+	}
 	m := &module{cfg: cfg}
 	m.bindHooks(app)
 	m.routes(a)
-	return app.Cron().Add("ihome.order.expire", "*/5 * * * *", func() {
-		if n, err := m.expire(app); err != nil {
-			app.Logger().Error("order expiry failed", "error", err)
-		} else if n > 0 {
+	return app.Cron().Add(ExpireJobId, "*/5 * * * *", func() {
+		if n := m.expire(app); n > 0 {
 			app.Logger().Info("orders canceled: landlord did not answer in time", "count", n)
 		}
 	})
 }
 
-func (m *module) today() string {
-	return m.cfg.Now().In(m.cfg.Location).Format("2006-01-02")
+// today is the server's calendar date (API.md §1.5).
+func (m *module) today() stay.Date {
+	return stay.Today(m.cfg.Now(), m.cfg.Location)
 }

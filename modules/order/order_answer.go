@@ -3,9 +3,6 @@ package order
 import (
 	"database/sql"
 	"errors"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -14,11 +11,14 @@ import (
 	"ihome/internal/intid"
 	"ihome/internal/params"
 	"ihome/internal/session"
+	"ihome/internal/stay"
 	"ihome/modules/house"
 )
 
-// PUT /orders: the landlord accepts or rejects, or the guest cancels, an
-// order that is still waiting.
+// PUT /orders: the landlord accepts or rejects an order waiting for an
+// answer; the guest cancels an order waiting for an answer or a payment,
+// or a paid one until its start date (API.md §4.3, §6.4). Answers 4103,
+// 4002, 4105 and 4004 (not in a status the action takes).
 func (m *module) answer(e *core.RequestEvent) error {
 	me := session.User(e)
 	body, err := params.Body(e)
@@ -35,9 +35,9 @@ func (m *module) answer(e *core.RequestEvent) error {
 	}
 	var reason string
 	if action == "reject" {
-		reason, err = body.String("reason")
-		if err != nil || !validText(reason, 200) {
-			return errno.Param("reason")
+		reason, err = body.Text("reason", 1, 200) // API.md §1.7
+		if err != nil {
+			return err
 		}
 	}
 
@@ -52,12 +52,12 @@ func (m *module) answer(e *core.RequestEvent) error {
 				return errno.New(errno.RoleErr, "只有房东可以处理订单")
 			}
 		}
-		if o.GetString(FieldStatus) != WaitAccept {
+		if !m.answerable(action, o) {
 			return errno.New(errno.DataErr, "订单状态不允许此操作")
 		}
 		switch action {
 		case "accept":
-			o.Set(FieldStatus, WaitComment)
+			o.Set(FieldStatus, m.cfg.AcceptTo)
 		case "reject":
 			o.Set(FieldStatus, Rejected)
 			o.Set(FieldComment, reason)
@@ -68,8 +68,27 @@ func (m *module) answer(e *core.RequestEvent) error {
 	})
 }
 
+// answerable reports whether action applies to o in its status: the
+// landlord answers only before payment; the guest cancels before payment,
+// and a paid order until its start date (the payment module refunds it by
+// the house's policy, in the cancel's transaction).
+func (m *module) answerable(action string, o *core.Record) bool {
+	switch status := o.GetString(FieldStatus); {
+	case status == WaitAccept:
+		return true
+	case action != "cancel":
+		return false
+	case status == WaitPayment:
+		return true
+	case status == Paid:
+		start, ok := stay.Parse(o.GetString(FieldStartDate))
+		return ok && m.today() <= start
+	}
+	return false
+}
+
 // PUT /orders/comment: the guest reviews a stay; the house's booking count
-// rises in the same transaction.
+// rises in the same transaction (the order rules raise it on COMPLETE).
 func (m *module) review(e *core.RequestEvent) error {
 	me := session.User(e)
 	body, err := params.Body(e)
@@ -80,9 +99,10 @@ func (m *module) review(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	comment, err := body.String("comment")
-	if err != nil || !validText(comment, 500) {
-		return errno.Param("comment")
+	// API.md §1.7; a review is written in a textarea, so its line breaks stay
+	comment, err := body.TextLines("comment", 1, 500)
+	if err != nil {
+		return err
 	}
 	return m.change(e, orderId, func(tx core.App, o, h *core.Record) error {
 		if o.GetString(FieldGuest) != me.Id {
@@ -93,11 +113,7 @@ func (m *module) review(e *core.RequestEvent) error {
 		}
 		o.Set(FieldStatus, Complete)
 		o.Set(FieldComment, comment)
-		if err := tx.Save(o); err != nil {
-			return err
-		}
-		h.Set(house.FieldOrderCount, h.GetInt(house.FieldOrderCount)+1)
-		return tx.Save(h)
+		return tx.Save(o) // the order rules raise the house's order_count, in this transaction
 	})
 }
 
@@ -118,14 +134,7 @@ func (m *module) change(e *core.RequestEvent, orderId int64, f func(tx core.App,
 		return f(tx, o, h)
 	})
 	if err != nil {
-		return errno.From(err, errno.DBErr)
+		return err
 	}
 	return envelope.OK(e, nil)
-}
-
-// validText: at most max characters, no control characters but newlines.
-func validText(s string, max int) bool {
-	return utf8.RuneCountInString(s) <= max && strings.IndexFunc(s, func(r rune) bool {
-		return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
-	}) < 0
 }

@@ -1,8 +1,7 @@
 package order
 
 import (
-	"time"
-
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
 	"ihome/internal/envelope"
@@ -10,13 +9,14 @@ import (
 	"ihome/internal/intid"
 	"ihome/internal/params"
 	"ihome/internal/session"
+	"ihome/internal/stay"
 	"ihome/modules/house"
 )
 
-// maxStayDays bounds a stay, whatever the house allows.
-const maxStayDays = 3650
-
-// POST /orders: book a house for [start_date, end_date], both days included.
+// POST /orders: book a house for [start_date, end_date], both days
+// included (API.md §4.1). Answers 4103 (params, dates, a stay over
+// MaxStayDays), 4002, 4105, 4004 (min/max days, dates taken) and 4201 (the
+// guest already has MaxOpenOrders open orders).
 func (m *module) create(e *core.RequestEvent) error {
 	guest := session.User(e)
 	body, err := params.Body(e)
@@ -27,16 +27,18 @@ func (m *module) create(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	start, err := body.String("start_date")
-	if err != nil || !house.ValidDate(start) || start < m.today() {
+	startText, err := body.String("start_date")
+	start, ok := stay.Parse(startText)
+	if err != nil || !ok || start < m.today() {
 		return errno.Param("start_date")
 	}
-	end, err := body.String("end_date")
-	if err != nil || !house.ValidDate(end) || end < start {
+	endText, err := body.String("end_date")
+	end, ok := stay.Parse(endText)
+	if err != nil || !ok || end < start {
 		return errno.Param("end_date")
 	}
-	days := stayDays(start, end)
-	if days > maxStayDays {
+	days := stay.Range{Start: start, End: end}.Days()
+	if days > int64(m.cfg.MaxStayDays) {
 		return errno.Param("end_date")
 	}
 
@@ -60,6 +62,19 @@ func (m *module) create(e *core.RequestEvent) error {
 	}
 	o := core.NewRecord(col)
 	err = e.App.RunInTransaction(func(tx core.App) error {
+		// open orders (waiting for the landlord or the payment) are counted
+		// in the transaction that inserts: all writes share one connection,
+		// so parallel bookings of one guest are counted one after the other
+		var n int
+		err := tx.DB().Select("count(*)").From(Collection).
+			Where(dbx.HashExp{FieldGuest: guest.Id}).
+			AndWhere(dbx.In(FieldStatus, WaitAccept, WaitPayment)).Row(&n)
+		if err != nil {
+			return err
+		}
+		if n >= m.cfg.MaxOpenOrders {
+			return errno.New(errno.ReqErr, "待处理的订单过多, 请等房东答复或取消订单后再预订")
+		}
 		// the price is read in the transaction that books: the snapshot is
 		// the price of the moment the dates were taken
 		fresh, err := tx.FindRecordById(house.Collection, h.Id)
@@ -69,23 +84,14 @@ func (m *module) create(e *core.RequestEvent) error {
 		price := int64(fresh.GetInt(house.FieldPrice))
 		o.Set(FieldHouse, h.Id)
 		o.Set(FieldGuest, guest.Id)
-		o.Set(FieldStartDate, start)
-		o.Set(FieldEndDate, end)
-		o.Set(FieldDays, days)
-		o.Set(FieldPrice, price)
-		o.Set(FieldAmount, days*price)
+		o.Set(FieldStartDate, start.String())
+		o.Set(FieldEndDate, end.String())
+		o.Set(FieldPrice, price) // days and amount: the order rules derive them (hooks.go)
 		o.Set(FieldStatus, WaitAccept)
-		return tx.Save(o) // the overlap check runs in the create hook, in this transaction
+		return tx.Save(o) // the order rules (overlap, …) run in this transaction
 	})
 	if err != nil {
-		return errno.From(err, errno.DBErr)
+		return err
 	}
 	return envelope.OK(e, map[string]int64{"order_id": intid.Int(o.Id)})
-}
-
-// stayDays counts the days of an inclusive stay (2017-11-14 → 2017-11-15 is 2).
-func stayDays(start, end string) int64 {
-	s, _ := time.Parse(house.DateLayout, start)
-	e, _ := time.Parse(house.DateLayout, end)
-	return int64(e.Sub(s).Hours()/24) + 1
 }

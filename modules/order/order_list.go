@@ -1,6 +1,8 @@
 package order
 
 import (
+	"time"
+
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -8,8 +10,8 @@ import (
 	"ihome/internal/errno"
 	"ihome/internal/intid"
 	"ihome/internal/session"
+	"ihome/internal/stay"
 	"ihome/modules/house"
-	"ihome/modules/user"
 )
 
 type listItem struct {
@@ -23,14 +25,15 @@ type listItem struct {
 	Amount    int64  `json:"amount"`
 	Status    string `json:"status"`
 	Comment   string `json:"comment"`
+	Refund    int64  `json:"refund"` // fen, 0 when none (API.md §6.5)
 }
 
 // GET /orders?role=custom|landlord: my bookings, or the bookings of my houses.
 func (m *module) list(e *core.RequestEvent) error {
 	me := session.User(e).Id
 	q := e.App.DB().Select(
-		"o.id", "h.id AS house_id", "h.title", "COALESCE(json_extract(h.images, '$[0]'), '') AS first_image",
-		"o.start_date", "o.end_date", "o.created", "o.days", "o.amount", "o.status", "o.comment",
+		"o.id", "h.id AS house_id", "h.title", "h."+house.FieldIndexImage+" AS first_image",
+		"o.start_date", "o.end_date", "o.created", "o.days", "o.amount", "o.status", "o.comment", "o."+FieldRefund+" AS refund",
 	).From(Collection+" o").InnerJoin(house.Collection+" h", dbx.NewExp("h.id = o.house"))
 	switch e.Request.URL.Query().Get("role") {
 	case "custom":
@@ -52,23 +55,25 @@ func (m *module) list(e *core.RequestEvent) error {
 		Amount     int64  `db:"amount"`
 		Status     string `db:"status"`
 		Comment    string `db:"comment"`
+		Refund     int64  `db:"refund"`
 	}
 	if err := q.OrderBy("o.created DESC", "CAST(o.id AS INTEGER) DESC").All(&rows); err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	items := make([]listItem, len(rows))
 	for i, r := range rows {
 		items[i] = listItem{
 			OrderId:   intid.Int(r.Id),
 			Title:     r.Title,
-			ImgURL:    user.FileURL(house.Collection, r.HouseId, r.FirstImage),
+			ImgURL:    r.FirstImage, // a URL already
 			StartDate: r.StartDate,
 			EndDate:   r.EndDate,
-			Ctime:     house.LocalTime(r.Created, m.cfg.Location, "2006-01-02 15:04:05"),
+			Ctime:     stay.LocalTime(r.Created, m.cfg.Location, time.DateTime),
 			Days:      r.Days,
 			Amount:    r.Amount,
 			Status:    r.Status,
 			Comment:   r.Comment,
+			Refund:    r.Refund,
 		}
 	}
 	return envelope.OK(e, map[string]any{"orders": items})

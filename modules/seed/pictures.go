@@ -2,11 +2,52 @@ package seed
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math/rand/v2"
+	"strconv"
+
+	"ihome/internal/media"
+	"ihome/modules/house"
 )
+
+// pictures draws pictures for the first Pictures houses and adds them as
+// an upload does (house.AddImage): re-encoded with their thumbnails, the
+// files stored first, then the records and the index picture.
+func (g *gen) pictures() error {
+	n := min(g.opt.Pictures, g.opt.Houses)
+	if n <= 0 {
+		return nil
+	}
+	intake := media.New(media.Config{})
+	sizes, err := media.ThumbSizes(g.app, house.ImagesCollection, house.FieldImageFile)
+	if err != nil {
+		return err
+	}
+	for i := range n {
+		id := strconv.Itoa(i + 1)
+		for range 2 + g.rng.IntN(3) {
+			data, err := drawHouse(g.rng, 480, 320)
+			if err != nil {
+				return err
+			}
+			img, err := intake.Process(context.Background(), data, sizes)
+			if err != nil {
+				return fmt.Errorf("a picture of house %s: %w", id, err)
+			}
+			if _, err := house.AddImage(g.app, id, img, house.DefaultMaxImages); err != nil {
+				return fmt.Errorf("a picture of house %s: %w", id, err)
+			}
+		}
+		if (i+1)%10 == 0 || i+1 == n {
+			g.opt.Progress("pictures", i+1, n)
+		}
+	}
+	return nil
+}
 
 // drawHouse paints a small picture of a house: sky, lawn, walls, a roof and
 // lit windows, in colours drawn from rng.

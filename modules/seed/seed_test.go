@@ -112,3 +112,62 @@ func TestSeedIsDeterministic(t *testing.T) {
 		t.Fatal("two seeds made the same city")
 	}
 }
+
+// indexes lists the schema's indexes of users, houses and orders.
+func indexes(t *testing.T, app *apptest.App) []string {
+	t.Helper()
+	var rows []struct {
+		S string `db:"s"`
+	}
+	err := app.DB().NewQuery(`SELECT name || ' ' || sql AS s FROM sqlite_master
+		WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('users', 'houses', 'orders') ORDER BY name`).All(&rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.S
+	}
+	return out
+}
+
+// TestSeedKeepsIndexes: the rows are written with the indexes dropped (a
+// million orders load several times faster); every index is back after,
+// identical, and the unique ones hold.
+func TestSeedKeepsIndexes(t *testing.T) {
+	app := apptest.New(t)
+	before := indexes(t, app)
+	if len(before) < 10 {
+		t.Fatalf("only %d indexes before seeding: %v", len(before), before)
+	}
+	opt := small(5)
+	opt.Pictures = 0
+	if err := seed.Run(app, opt); err != nil {
+		t.Fatal(err)
+	}
+	if after := indexes(t, app); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("indexes changed:\nbefore %v\nafter  %v", before, after)
+	}
+	// the unique index on mobiles is enforced again
+	if _, err := app.DB().NewQuery("UPDATE users SET mobile = '13800000001' WHERE id = '2'").Execute(); err == nil {
+		t.Fatal("two users with one mobile")
+	}
+}
+
+// TestSeedRefusesAUsedDataDir: a data dir with users is not seeded (the
+// rows would meet the existing ones with the unique indexes dropped), and
+// is left as it was.
+func TestSeedRefusesAUsedDataDir(t *testing.T) {
+	app := apptest.New(t)
+	app.CreateUser(apptest.Mobile(1))
+	before := indexes(t, app)
+	if err := seed.Run(app, small(5)); err == nil {
+		t.Fatal("seeded over an existing user")
+	}
+	if n := app.Count("SELECT count(*) FROM users"); n != 1 {
+		t.Fatalf("%d users", n)
+	}
+	if after := indexes(t, app); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("indexes changed:\nbefore %v\nafter  %v", before, after)
+	}
+}

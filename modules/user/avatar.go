@@ -5,6 +5,7 @@ import (
 
 	"ihome/internal/envelope"
 	"ihome/internal/errno"
+	"ihome/internal/media"
 	"ihome/internal/session"
 )
 
@@ -13,19 +14,33 @@ type avatarData struct {
 	AvatarURL string `json:"avatar_url"`
 }
 
-// POST /user/avatar: store a new avatar; PocketBase deletes the old file
-// once the record is saved.
+// POST /user/avatar (API.md §2.9): decode and re-encode the upload with
+// its thumbnails (internal/media), store the files, then name the new file
+// in a short transaction; PocketBase deletes the old avatar and its
+// thumbnails once that commits. A failed save removes the new files.
 func (m *module) uploadAvatar(e *core.RequestEvent) error {
-	file, err := m.cfg.Images.Upload(e, "avatar", m.cfg.AvatarMaxSize)
+	sizes, err := media.ThumbSizes(e.App, Collection, FieldAvatar)
 	if err != nil {
 		return err
 	}
-	u, err := updateUser(e.App, session.User(e).Id, func(u *core.Record) error {
-		u.Set(FieldAvatar, file)
+	img, err := m.cfg.Images.Upload(e, FieldAvatar, m.cfg.AvatarMaxSize, sizes)
+	if err != nil {
+		return err
+	}
+	me := session.User(e)
+	dir, name := me.BaseFilesPath(), img.NewName(FieldAvatar)
+	if err := img.Store(e.App, dir, name); err != nil {
+		return errno.Wrap(errno.IOErr, err)
+	}
+	u, err := updateUserStored(e.App, me.Id, func(u *core.Record) error {
+		u.Set(FieldAvatar, name)
 		return nil
 	})
 	if err != nil {
-		return errno.From(err, errno.IOErr)
+		if rmErr := media.Remove(e.App, dir, name); rmErr != nil {
+			e.App.Logger().Warn("avatar: remove the files of a failed save", "file", dir+"/"+name, "error", rmErr)
+		}
+		return err
 	}
 	return envelope.OK(e, avatarData{AvatarURL: AvatarURL(u)})
 }
@@ -35,6 +50,18 @@ func (m *module) uploadAvatar(e *core.RequestEvent) error {
 // before a slow body arrived would undo a concurrent change of another
 // field (a real-name verification, say).
 func updateUser(app core.App, id string, change func(*core.Record) error) (*core.Record, error) {
+	return saveUser(app, id, change, true)
+}
+
+// updateUserStored is updateUser for a change that names a file already
+// in storage: PocketBase's file field accepts a new file only as an upload
+// to write during the save, so the record is saved without validation
+// (change sets only what was checked before).
+func updateUserStored(app core.App, id string, change func(*core.Record) error) (*core.Record, error) {
+	return saveUser(app, id, change, false)
+}
+
+func saveUser(app core.App, id string, change func(*core.Record) error, validate bool) (*core.Record, error) {
 	var u *core.Record
 	err := app.RunInTransaction(func(tx core.App) error {
 		var err error
@@ -43,6 +70,9 @@ func updateUser(app core.App, id string, change func(*core.Record) error) (*core
 		}
 		if err := change(u); err != nil {
 			return err
+		}
+		if !validate {
+			return tx.SaveNoValidate(u)
 		}
 		return tx.Save(u)
 	})

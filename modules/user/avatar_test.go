@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"hash/crc32"
 	"image"
 	"image/gif"
@@ -13,6 +14,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"ihome/internal/apptest"
 )
@@ -76,17 +80,31 @@ func storedExists(t *testing.T, app *apptest.App, id, file string) bool {
 	return ok
 }
 
+// storedFile returns the content of a file of user id's storage, nil when
+// it is not there.
+func storedFile(t *testing.T, app *apptest.App, id, file string) []byte {
+	t.Helper()
+	u, err := app.FindRecordById("users", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.Stored(t)[u.BaseFilesPath()+"/"+file]
+}
+
 func TestAvatarFormats(t *testing.T) {
 	app := apptest.New(t)
 	u, c := app.NewUser(1)
+	// stored re-encoded: JPEG stays JPEG, the rest becomes PNG (the
+	// lossless WebP has transparency)
 	for _, tc := range []struct {
 		name, ext string
 		data      []byte
+		w, h      int
 	}{
-		{"png", ".png", apptest.PNG(t, 40, 30)},
-		{"jpeg", ".jpg", jpegBytes(t)},
-		{"gif", ".gif", gifBytes(t)},
-		{"webp", ".webp", webpBytes(t)},
+		{"png", ".png", apptest.PNG(t, 40, 30), 40, 30},
+		{"jpeg", ".jpg", jpegBytes(t), 120, 80},
+		{"gif", ".png", gifBytes(t), 32, 32},
+		{"webp", ".png", webpBytes(t), 1, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// the declared name and type are ignored: the content decides
@@ -107,8 +125,11 @@ func TestAvatarFormats(t *testing.T) {
 				t.Fatalf("profile %s", r.Data)
 			}
 			served := app.Client().Get(got.AvatarURL) // public, like any <img>
-			if served.Status != http.StatusOK || !bytes.Equal(served.Body, tc.data) {
+			if served.Status != http.StatusOK || !bytes.Equal(served.Body, storedFile(t, app, u.Id, file)) {
 				t.Fatalf("GET %s: %d, %d bytes", got.AvatarURL, served.Status, len(served.Body))
+			}
+			if img, _, err := image.Decode(bytes.NewReader(served.Body)); err != nil || img.Bounds().Dx() != tc.w || img.Bounds().Dy() != tc.h {
+				t.Fatalf("GET %s: %v %v, want %d×%d", got.AvatarURL, img, err, tc.w, tc.h)
 			}
 		})
 	}
@@ -123,9 +144,12 @@ func TestAvatarReplaceAndThumb(t *testing.T) {
 	if !storedExists(t, app, u.Id, first) {
 		t.Fatal("first avatar not stored")
 	}
+	// the thumbnail is made with the upload, and served as stored
+	thumbKey := "thumbs_" + first + "/100x100_" + first
+	made := storedFile(t, app, u.Id, thumbKey)
 	thumb := app.Client().Get("/api/files/users/" + u.Id + "/" + first + "?thumb=100x100")
-	if thumb.Status != http.StatusOK {
-		t.Fatalf("thumb: %d", thumb.Status)
+	if thumb.Status != http.StatusOK || made == nil || !bytes.Equal(thumb.Body, made) {
+		t.Fatalf("thumb: %d, %d bytes; %d stored", thumb.Status, len(thumb.Body), len(made))
 	}
 	img, format, err := image.Decode(bytes.NewReader(thumb.Body))
 	if err != nil || format != "png" || img.Bounds().Dx() != 100 || img.Bounds().Dy() != 100 {
@@ -137,8 +161,8 @@ func TestAvatarReplaceAndThumb(t *testing.T) {
 	if second == first || !storedExists(t, app, u.Id, second) {
 		t.Fatalf("second avatar %q not stored", second)
 	}
-	if storedExists(t, app, u.Id, first) {
-		t.Fatalf("old avatar %q still in storage", first)
+	if storedExists(t, app, u.Id, first) || storedExists(t, app, u.Id, thumbKey) {
+		t.Fatalf("old avatar %q or its thumbnail still in storage", first)
 	}
 	if r := app.Client().Get("/api/files/users/" + u.Id + "/" + first); r.Status != http.StatusNotFound {
 		t.Fatalf("old avatar still served: %d", r.Status)
@@ -226,5 +250,52 @@ func TestAvatarSize(t *testing.T) {
 	})
 	if n := len(avatarFile(t, app, u.Id)); n == 0 {
 		t.Fatal("the 5 MiB avatar was not kept")
+	}
+}
+
+// TestAvatarStoredBeforeSave (Hardening 5): the avatar's files are in
+// storage before the transaction that names them starts, and a failed
+// save removes them and keeps the old avatar.
+func TestAvatarStoredBeforeSave(t *testing.T) {
+	app := apptest.New(t)
+	u, c := app.NewUser(1)
+	upload(t, app, c, "avatar", "a.png", "image/png", apptest.PNG(t, 20, 20)).OK(t)
+	kept := avatarFile(t, app, u.Id)
+	files := len(app.Stored(t))
+
+	var seen []string
+	app.OnRecordUpdate("users").Bind(&hook.Handler[*core.RecordEvent]{
+		Func: func(e *core.RecordEvent) error {
+			name := e.Record.GetString("avatar")
+			if name == kept {
+				return e.Next()
+			}
+			if !e.App.IsTransactional() {
+				seen = append(seen, "saved outside a transaction")
+			}
+			fsys, err := e.App.NewFilesystem()
+			if err != nil {
+				return err
+			}
+			defer fsys.Close()
+			for _, key := range []string{name, "thumbs_" + name + "/100x100_" + name} {
+				if ok, err := fsys.Exists(e.Record.BaseFilesPath() + "/" + key); err != nil || !ok {
+					seen = append(seen, "not stored before the save: "+key)
+				}
+			}
+			return errors.New("the database is locked")
+		},
+	})
+	if r := upload(t, app, c, "avatar", "b.png", "image/png", apptest.PNG(t, 30, 30)); r.Errno == "0" {
+		t.Fatal("a failed save answered 0")
+	}
+	if got := avatarFile(t, app, u.Id); got != kept {
+		t.Fatalf("avatar %q, want %q kept", got, kept)
+	}
+	if n := len(app.Stored(t)); n != files {
+		t.Fatalf("%d files stored, %d before: the failed save left its files", n, files)
+	}
+	if len(seen) > 0 {
+		t.Fatal(seen)
 	}
 }

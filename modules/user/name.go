@@ -2,17 +2,18 @@ package user
 
 import (
 	"errors"
-	"unicode"
-	"unicode/utf8"
+	"fmt"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"ihome/internal/envelope"
 	"ihome/internal/errno"
 	"ihome/internal/params"
 	"ihome/internal/session"
+	"ihome/internal/text"
 )
 
 // POST|PUT /user/name: rename.
@@ -21,7 +22,7 @@ func (m *module) rename(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	name, err := textParam(body, "name", 1, maxNameLength)
+	name, err := body.Text("name", 1, maxNameLength)
 	if err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func (m *module) rename(e *core.RequestEvent) error {
 	}
 	taken, err := e.App.CountRecords(Collection, dbx.HashExp{FieldName: name}, dbx.Not(dbx.HashExp{"id": u.Id}))
 	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	if taken > 0 {
 		return nameTaken()
@@ -49,31 +50,43 @@ func (m *module) rename(e *core.RequestEvent) error {
 		return nameTaken()
 	}
 	if err != nil {
-		return errno.Wrap(errno.DBErr, err)
+		return err
 	}
 	return envelope.OK(e, nil)
 }
 
 func nameTaken() error { return errno.New(errno.DataExist, "用户名已存在") }
 
-// textParam returns the trimmed text field name, min–max characters long,
-// without control characters; else 4103 naming the field.
-func textParam(body params.Values, name string, min, max int) (string, error) {
-	s, err := body.String(name)
-	if err != nil {
-		return "", err
-	}
-	if n := utf8.RuneCountInString(s); n < min || n > max {
-		return "", errno.Param(name)
-	}
-	for _, r := range s {
-		// Bidi controls and line separators are not Cc, but they would let
-		// a name reorder or break the text around it where it is shown.
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || unicode.In(r, unicode.Zl, unicode.Zp) {
-			return "", errno.Param(name)
-		}
-	}
-	return s, nil
+// bindTextRule makes every write of a user's name or real name obey the
+// one text rule of API.md §1.7, whoever writes it (the API, or staff in the
+// admin UI): a changed value is stored normalised (NFC, trimmed), so the
+// unique index on users.name sees look-alikes as the same name, and a
+// value the rule refuses is a validation error on that field. An empty
+// value is left alone (staff may clear a name or a verification), and so
+// is a value that did not change: a user whose name predates the rule can
+// still upload an avatar.
+func bindTextRule(app core.App) {
+	app.OnRecordValidate(Collection).Bind(&hook.Handler[*core.RecordEvent]{
+		Id: "ihome.user.textRule",
+		Func: func(e *core.RecordEvent) error {
+			for _, f := range []struct {
+				name     string
+				min, max int
+			}{{FieldName, 1, maxNameLength}, {FieldRealName, minRealNameLength, maxRealNameLength}} {
+				v := e.Record.GetString(f.name)
+				if v == "" || (!e.Record.IsNew() && v == e.Record.Original().GetString(f.name)) {
+					continue
+				}
+				clean, err := text.Clean(f.name, v, f.min, f.max)
+				if err != nil {
+					return validation.Errors{f.name: validation.NewError("validation_text_rule",
+						fmt.Sprintf("%d–%d characters, without control, format (zero-width, bidi), separator or filler characters (API.md §1.7)", f.min, f.max))}
+				}
+				e.Record.Set(f.name, clean)
+			}
+			return e.Next()
+		},
+	})
 }
 
 // notUnique reports whether err is PocketBase's normalized unique-index

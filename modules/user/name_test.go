@@ -71,7 +71,9 @@ func TestRename(t *testing.T) {
 		if got := name(c1); got != long {
 			t.Fatalf("name %q", got)
 		}
-		c1.Put("/api/v1.0/user/name", map[string]any{"name": 7}).OK(t) // a number is its text
+		// a number is the wrong type for text (API.md §1.7), digits in a string are text
+		expectParam(t, c1.Put("/api/v1.0/user/name", map[string]any{"name": 7}), "name")
+		c1.Put("/api/v1.0/user/name", map[string]any{"name": "7"}).OK(t)
 		if got := name(c1); got != "7" {
 			t.Fatalf("name %q", got)
 		}

@@ -37,7 +37,7 @@ func (m *module) setRealName(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	realName, err := textParam(body, "real_name", minRealNameLength, maxRealNameLength)
+	realName, err := body.Text("real_name", minRealNameLength, maxRealNameLength)
 	if err != nil {
 		return err
 	}
@@ -55,14 +55,14 @@ func (m *module) setRealName(e *core.RequestEvent) error {
 	err = e.App.RunInTransaction(func(tx core.App) error {
 		u, err := tx.FindRecordById(Collection, session.User(e).Id)
 		if err != nil {
-			return errno.Wrap(errno.DBErr, err)
+			return err
 		}
 		if IsVerified(u) {
 			return errno.New(errno.DataExist, "已完成实名认证")
 		}
 		used, err := tx.CountRecords(Collection, dbx.HashExp{FieldIDCard: idCard}, dbx.Not(dbx.HashExp{"id": u.Id}))
 		if err != nil {
-			return errno.Wrap(errno.DBErr, err)
+			return err
 		}
 		if used > 0 {
 			return idCardUsed()
@@ -73,12 +73,12 @@ func (m *module) setRealName(e *core.RequestEvent) error {
 			if notUnique(err, FieldIDCard) { // the unique index as the last word
 				return idCardUsed()
 			}
-			return errno.Wrap(errno.DBErr, err)
+			return err
 		}
 		return nil
 	})
 	if err != nil {
-		return errno.From(err, errno.DBErr)
+		return err
 	}
 	return envelope.OK(e, nil)
 }

@@ -4,9 +4,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -156,19 +156,44 @@ func TestSlowUploadKeepsRealName(t *testing.T) {
 	app := apptest.New(t)
 	_, c := app.NewUser(1)
 	body, ctype := apptest.Multipart(t, "avatar", "a.png", "image/png", apptest.PNG(t, 32, 32))
-	pr, pw := io.Pipe()
-	req, _ := http.NewRequest(http.MethodPost, app.Server.URL+"/api/v1.0/user/avatar", pr)
-	done := make(chan *apptest.Response)
+	slow := &heldBody{data: body, reading: make(chan struct{}), release: make(chan struct{})}
+	req, _ := http.NewRequest(http.MethodPost, app.Server.URL+"/api/v1.0/user/avatar", slow)
+	req.ContentLength = int64(len(body))
+	// the server asks for the body when the handler first reads it: the
+	// session's user is loaded by then
+	req.Header.Set("Expect", "100-continue")
+	done := make(chan *apptest.Response, 1)
 	go func() { done <- c.Send(req, ctype) }()
-	pw.Write(body[:100])
-	// let the handler take the session's user and block on the rest of the
-	// body (a pause only orders the two requests; the fix passes either way)
-	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-slow.reading:
+	case r := <-done:
+		t.Fatalf("the upload ended before it read its body: HTTP %d %s", r.Status, r.Body)
+	}
 	c.Post("/api/v1.0/user/auth", map[string]any{"real_name": "张三", "id_card": apptest.FakeIDCard(1)}).OK(t)
-	pw.Write(body[100:])
-	pw.Close()
+	close(slow.release)
 	(<-done).OK(t)
 	if got := string(c.Get("/api/v1.0/user/auth").OK(t).Data); !strings.Contains(got, apptest.FakeIDCard(1)) {
 		t.Fatalf("the upload undid the verification: %s", got)
 	}
+}
+
+// heldBody is a request body whose first read announces itself on reading
+// and then waits for release.
+type heldBody struct {
+	data             []byte
+	once             sync.Once
+	reading, release chan struct{}
+}
+
+func (b *heldBody) Read(p []byte) (int, error) {
+	b.once.Do(func() {
+		close(b.reading)
+		<-b.release
+	})
+	if len(b.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
 }

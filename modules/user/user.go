@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"ihome/internal/api"
+	"ihome/internal/media"
 )
 
 // Collection and field names of users (PocketBase's auth collection, extended).
@@ -27,9 +28,11 @@ const (
 
 // Config holds the module's limits.
 type Config struct {
-	AvatarMaxSize int64   // bytes; 5 MiB by default
-	Images        *Images // shared with the house module; NewImages(2) when nil
-	Now           func() time.Time
+	AvatarMaxSize int64 // bytes; 5 MiB by default
+	// Images decodes uploads; shared with the house module so that one
+	// bound holds for all uploads (media.New with defaults when nil).
+	Images *media.Intake
+	Now    func() time.Time
 	// Location is the zone of "today" for birth dates.
 	Location *time.Location
 }
@@ -50,10 +53,11 @@ func Register(app core.App, a *api.API, cfg Config) error {
 		cfg.Location = time.UTC
 	}
 	if cfg.Images == nil {
-		cfg.Images = NewImages(2)
+		cfg.Images = media.New(media.Config{})
 	}
 	m := &module{cfg: cfg}
 	m.routes(a)
+	bindTextRule(app)
 	return nil
 }
 

@@ -1,17 +1,57 @@
 import { get, post, ERR } from './api.js';
 import {
-  $, yuan, thumb, idParam, today, stayDays, validDate, busy, formError, fieldError, clearFormErrors, pageError,
+  $, yuan, thumb, idParam, today, stayDays, validDate, busy, showMsg, formError, fieldError, clearFormErrors, pageError,
 } from './ui.js';
+import { dayLabel, datesLabel } from './month.js';
 
 const form = $('#book-form');
 let house = null;
+let quoted = ''; // the stay whose total is shown or being fetched
+let quoteSeq = 0;
 
-function update() {
+/**
+ * Days and total of the chosen stay: the sum of its nights' prices from
+ * the house calendar (API.md §7.1, §7.3), and which chosen days are taken.
+ * The server decides at booking; this is what the guest sees before.
+ */
+async function update() {
   const { start_date: s, end_date: e } = form;
   if (validDate(s.value)) e.min = s.value;
   const days = stayDays(s.value, e.value);
   $('#days').textContent = days ? `${days} 天` : '—';
-  $('#amount').textContent = days && house ? `¥${yuan(days * house.price)}` : '—';
+  const key = days && house ? `${s.value}/${e.value}` : '';
+  if (key === quoted) return;
+  quoted = key;
+  showMsg(form.querySelector('[data-form-error]'), ''); // an answer about other dates
+  const my = ++quoteSeq;
+  const amount = $('#amount');
+  const nights = $('#nights');
+  const taken = $('#taken');
+  if (!key) {
+    amount.textContent = '—';
+    nights.textContent = '';
+    showMsg(taken, '');
+    return;
+  }
+  amount.textContent = '计算中…';
+  const env = await get(`/houses/${house.hid}/calendar?from=${s.value}&to=${e.value}`, { auth: false });
+  if (my !== quoteSeq) return; // the dates changed meanwhile
+  if (env.errno !== ERR.OK) {
+    quoted = ''; // ask again on the next change
+    amount.textContent = '—';
+    nights.textContent = '';
+    showMsg(taken, `无法计算总额：${env.errmsg}`);
+    return;
+  }
+  const list = env.data.days || [];
+  amount.textContent = `¥${yuan(list.reduce((sum, d) => sum + d.price, 0))}`;
+  const special = list.filter((d) => d.price !== house.price);
+  const rest = special.length < list.length ? `，其余每晚 ¥${yuan(house.price)}` : '';
+  if (!special.length) nights.textContent = '';
+  else if (special.length <= 4) nights.textContent = `其中 ${special.map((d) => `${dayLabel(d.date)} ¥${yuan(d.price)}`).join('、')}${rest}`;
+  else nights.textContent = `其中 ${special.length} 天为特别价格${rest}`;
+  const off = list.filter((d) => !d.available).map((d) => d.date);
+  showMsg(taken, off.length ? `${datesLabel(off)}不可订，请选择其他日期` : '');
 }
 
 async function init() {
@@ -69,7 +109,12 @@ async function init() {
         location.assign('orders.html');
         return;
       }
-      if (res.errno !== ERR.SESSIONERR) formError(form, res);
+      if (res.errno === ERR.SESSIONERR) return;
+      if (res.errno === ERR.DATAERR) {
+        quoted = ''; // days may have been taken meanwhile: show which
+        await update();
+      }
+      formError(form, res);
     }, '提交中…');
   });
 }

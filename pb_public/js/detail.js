@@ -1,5 +1,6 @@
 import { get, facilities, ERR } from './api.js';
 import { $, el, img, thumb, yuan, idParam, pageError, AVATAR_PLACEHOLDER } from './ui.js';
+import { monthView } from './month.js';
 
 async function init() {
   const id = idParam('id');
@@ -77,7 +78,11 @@ async function init() {
   book.href = `booking.html?hid=${h.hid}`;
   book.hidden = own;
   $('#own').hidden = !own;
+  const manage = $('#manage');
+  manage.href = `calendar.html?id=${h.hid}`;
+  manage.hidden = !own;
   $('#house').hidden = false;
+  monthView($('#month'), { houseId: h.hid, basePrice: h.price });
 }
 
 init();

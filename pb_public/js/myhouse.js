@@ -19,6 +19,7 @@ async function init() {
     el('p', { class: 'meta' }, `${h.area_name} · ${h.address}`),
     el('p', { class: 'meta' }, `${h.room_count}间出租 · 已预订${h.order_count}次 · 发布于 ${h.ctime}`),
     h.img_url ? null : el('p', { class: 'meta' }, el('a', { href: `newhouse.html?id=${h.house_id}` }, '还没有图片，去上传 ›')),
+    el('p', { class: 'meta' }, el('a', { href: `calendar.html?id=${h.house_id}` }, '管理房态日历 ›')),
   ])));
 }
 

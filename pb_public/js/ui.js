@@ -95,12 +95,24 @@ export const STATUS_LABELS = {
 };
 export const statusLabel = (s) => STATUS_LABELS[s] || s;
 
-/** A path inside this site to go to after logging in; the home page otherwise. */
-export function safeNext(next) {
-  if (typeof next !== 'string' || !next) return './';
-  // Same-origin paths only: "/my.html?x=1" or "my.html"; never "//host" or "https:".
-  if (/^\/(?![\/\\])/.test(next) || /^[\w-]+\.html(\?[^\s]*)?$/.test(next)) return next;
-  return './';
+/**
+ * Where to go after logging in: raw (the ?next= of login and register
+ * pages) as a path on this site, or the home page. The browser's own URL
+ * parser decides, the one location.assign uses: it drops tabs and newlines
+ * and reads a backslash as "/", so "/\t/evil.example" means "//evil.example".
+ * Only a same-origin URL whose path starts with a single "/" is kept, and
+ * only its path, query and fragment are returned.
+ */
+export function safeNext(raw) {
+  if (typeof raw !== 'string' || !raw || /[\u0000-\u001f\u007f\\]/.test(raw)) return './';
+  let url;
+  try {
+    url = new URL(raw, location.origin);
+  } catch {
+    return './';
+  }
+  if (url.origin !== location.origin || !/^\/(?!\/)/.test(url.pathname)) return './';
+  return url.pathname + url.search + url.hash;
 }
 
 /** Shows text in a message node; kind "error" or "ok". Empty text hides it. */
