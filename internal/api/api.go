@@ -6,6 +6,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -74,6 +75,40 @@ func (a *API) Callback(method, path string, action Handler, mw ...*hook.Handler[
 	a.routes = append(a.routes, &Route{Method: method, Path: path, Callback: true, action: action, middlewares: mw})
 }
 
+// Alias declares method+path as another name of the declared route
+// toMethod+toPath: the same login rule, middlewares and action, the action
+// wrapped by wrap (which translates the request and the answer). It is an
+// error when the target is not declared (yet): declare aliases last.
+func (a *API) Alias(method, path, toMethod, toPath string, wrap func(Handler) Handler) error {
+	t := a.find(toMethod, toPath)
+	if t == nil {
+		return fmt.Errorf("api: alias %s %s: no route %s %s", method, path, toMethod, toPath)
+	}
+	a.routes = append(a.routes, &Route{Method: method, Path: path, Login: t.Login, action: wrap(t.action), middlewares: t.middlewares})
+	return nil
+}
+
+// Wrap replaces the action of the declared route method+path with
+// wrap(action), for a translation on the route's own path; an error when
+// the route is not declared.
+func (a *API) Wrap(method, path string, wrap func(Handler) Handler) error {
+	t := a.find(method, path)
+	if t == nil {
+		return fmt.Errorf("api: wrap: no route %s %s", method, path)
+	}
+	t.action = wrap(t.action)
+	return nil
+}
+
+func (a *API) find(method, path string) *Route {
+	for _, r := range a.routes {
+		if r.Method == method && r.Path == path {
+			return r
+		}
+	}
+	return nil
+}
+
 // Routes lists the declared routes.
 func (a *API) Routes() []Route {
 	out := make([]Route, len(a.routes))
@@ -87,6 +122,7 @@ func (a *API) Routes() []Route {
 // with its middlewares, routes and catch-all.
 func (a *API) Mount(r *router.Router[*core.RequestEvent]) {
 	r.Bind(csrf.IssueCookie(a.Sessions.Secure))
+	r.Bind(quietHealth())
 
 	g := r.Group(Prefix)
 	g.Bind(envelope.Middleware(), csrf.Check(), a.Sessions.Middleware())
@@ -98,7 +134,13 @@ func (a *API) Mount(r *router.Router[*core.RequestEvent]) {
 		if rt.Login {
 			action = requireLogin(action)
 		}
-		route := g.Route(rt.Method, rt.Path, action)
+		// a declared path is exact: "/smscode/" is that path, not the
+		// ServeMux subtree of every path under it
+		pattern := rt.Path
+		if strings.HasSuffix(pattern, "/") {
+			pattern += "{$}"
+		}
+		route := g.Route(rt.Method, pattern, action)
 		if rt.Method == http.MethodGet {
 			// reads are most of the traffic: log their failures only
 			// (PocketBase's activity log; every write is still logged)
@@ -110,15 +152,16 @@ func (a *API) Mount(r *router.Router[*core.RequestEvent]) {
 		for _, mw := range rt.middlewares {
 			route.Bind(mw)
 		}
-		probe.HandleFunc(rt.Method+" "+Prefix+rt.Path, func(http.ResponseWriter, *http.Request) {})
+		probe.HandleFunc(rt.Method+" "+Prefix+pattern, func(http.ResponseWriter, *http.Request) {})
 	}
 	a.probe = probe
 
 	// One catch-all per method: a method-less one would conflict with the
 	// static pages' "GET /{path...}". Other methods reach it through Guard.
 	for _, m := range catchAllMethods {
-		g.Route(m, "", a.refuse)
-		g.Route(m, "/{path...}", a.refuse)
+		// refusing changes nothing: routing answers (404, 405) before CSRF (403)
+		g.Route(m, "", a.refuse).Unbind(csrf.CheckMiddlewareId)
+		g.Route(m, "/{path...}", a.refuse).Unbind(csrf.CheckMiddlewareId)
 	}
 }
 
@@ -162,5 +205,22 @@ func requireLogin(next Handler) Handler {
 			return errno.New(errno.SessionErr, "")
 		}
 		return next(e)
+	}
+}
+
+// quietHealth keeps PocketBase's GET /api/health out of the activity log
+// when it succeeds: load balancers ask it every few seconds, and logging
+// each answer cost more than answering (it is also the benchmarks'
+// framework ceiling, which should measure the router, not the log).
+func quietHealth() *hook.Handler[*core.RequestEvent] {
+	skip := apis.SkipSuccessActivityLog()
+	return &hook.Handler[*core.RequestEvent]{
+		Id: "ihomeQuietHealth",
+		Func: func(e *core.RequestEvent) error {
+			if e.Request.URL.Path == "/api/health" {
+				return skip.Func(e)
+			}
+			return e.Next()
+		},
 	}
 }

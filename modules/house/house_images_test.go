@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -219,11 +218,16 @@ func TestConcurrentUploadAndReview(t *testing.T) {
 	case r := <-uploaded:
 		t.Fatalf("the upload ended without saving the house: HTTP %d %s", r.Status, r.Body)
 	}
-	reviewed := make(chan *apptest.Response)
+	reviewed := make(chan *apptest.Response, 1)
+	reviewDone := make(chan struct{})
+	before := app.WriterWaits()
 	go func() {
+		defer close(reviewDone)
 		reviewed <- guestC.Put("/api/v1.0/orders/comment", map[string]any{"order_id": o.Id, "comment": "好"})
 	}()
-	time.Sleep(50 * time.Millisecond) // let the review reach the database (it waits there, or commits: the bug)
+	// the review reaches the database: it queues behind the paused upload,
+	// or (the bug) commits first; the checks below tell which
+	app.AwaitWriterWait(before, reviewDone)
 	close(release)
 	(<-uploaded).OK(t)
 	(<-reviewed).OK(t)

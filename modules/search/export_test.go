@@ -31,3 +31,8 @@ func SQLSearch(app core.App, q any, offset, limit int) ([]int64, int, error) {
 func Reconcile(app core.App) ([]int64, error) {
 	return app.Store().Get(storeKey).(*module).index.reconcile(app)
 }
+
+// Reload reads the whole index again, as at start (the bulk path).
+func Reload(app core.App) error {
+	return app.Store().Get(storeKey).(*module).index.load(app)
+}

@@ -60,11 +60,16 @@ func (h *listing) key(s sortKey) int64 {
 	}
 }
 
-// hold is what takes a house's days: an occupying order, or a block of
-// the host calendar (its own or imported).
-type hold struct {
-	block bool
-	id    int64
+// hold is what takes a house's days: an occupying order (its id), or a
+// block of the host calendar, its own or imported (minus its id). One
+// int64 keeps the million entries of a large city small.
+type hold int64
+
+func holdOf(block bool, id int64) hold {
+	if block {
+		return hold(-id)
+	}
+	return hold(id)
 }
 
 // occupied is where and when a hold takes days.
@@ -98,6 +103,11 @@ type city struct {
 	holds     map[hold]occupied
 	all       *sortTrees
 	areaTrees map[int64]*sortTrees
+	// bulk defers the sort orders while a load adds every house: they are
+	// then built in one sorted pass (buildTrees), which packs the B-tree
+	// nodes full instead of half-full (a third of the index's memory at
+	// 100,000 houses).
+	bulk bool
 }
 
 func newCity() *city {
@@ -163,11 +173,37 @@ func (c *city) show(slot uint32) {
 		c.areaTrees[h.area] = newSortTrees()
 	}
 	area.Add(slot)
+	if c.bulk {
+		return
+	}
 	for s := range sortCount {
 		it := item{h.key(s), h.id, slot}
 		c.all[s].Set(it)
 		c.areaTrees[h.area][s].Set(it)
 	}
+}
+
+// buildTrees fills the sort orders of a bulk load, each from a sorted list.
+func (c *city) buildTrees() {
+	for s := range sortCount {
+		all := make([]item, 0, c.visible.GetCardinality())
+		c.visible.Iterate(func(slot uint32) bool {
+			h := &c.houses[slot]
+			all = append(all, item{h.key(s), h.id, slot})
+			return true
+		})
+		slices.SortFunc(all, func(a, b item) int {
+			if itemLess(a, b) {
+				return -1
+			}
+			return 1
+		})
+		for _, it := range all {
+			c.all[s].Load(it)
+			c.areaTrees[c.houses[it.slot].area][s].Load(it)
+		}
+	}
+	c.bulk = false
 }
 
 // hide takes a house out of the area and the sort orders, by its current keys.
@@ -367,14 +403,14 @@ func (c *city) sums() map[int64]areaSums {
 		}
 		for _, o := range h.holds {
 			st := c.holds[o].stay
-			if o.block {
+			if o < 0 {
 				s.Blocks++
-				s.BlockIds += o.id
+				s.BlockIds += int64(-o)
 				s.BlockStarts += int64(st.Start)
 				s.BlockEnds += int64(st.End)
 			} else {
 				s.Orders++
-				s.OrderIds += o.id
+				s.OrderIds += int64(o)
 				s.Starts += int64(st.Start)
 				s.Ends += int64(st.End)
 			}

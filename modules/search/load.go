@@ -87,7 +87,7 @@ func (r dbHouse) row() houseRow {
 
 func (r dbHold) row(block bool) (holdRow, bool) {
 	w, ok := stay.ParseRange(r.Start, r.End)
-	return holdRow{hold: hold{block, intid.Int(r.Id)}, House: intid.Int(r.House), Start: w.Start, End: w.End}, ok
+	return holdRow{hold: holdOf(block, intid.Int(r.Id)), House: intid.Int(r.House), Start: w.Start, End: w.End}, ok
 }
 
 // load reads the whole city and swaps it in.
@@ -124,11 +124,13 @@ func (x *index) loadLocked(app core.App) error {
 // slice of rows would be a hundred megabytes of short-lived strings.
 func readCity(app core.App) (*city, error) {
 	c := newCity()
+	c.bulk = true
 	var h dbHouse
 	err := scan(housesQuery(app), &h, func() { c.setHouse(h.row()) })
 	if err != nil {
 		return nil, err
 	}
+	c.buildTrees()
 	for _, holds := range []struct {
 		q     *dbx.SelectQuery
 		block bool
@@ -260,7 +262,7 @@ func (x *index) refreshHold(app core.App, q *dbx.SelectQuery, block bool, id str
 	if err := q.AndWhere(dbx.HashExp{"id": id}).All(&rows); err != nil {
 		return err
 	}
-	x.city.dropHold(hold{block, intid.Int(id)})
+	x.city.dropHold(holdOf(block, intid.Int(id)))
 	if len(rows) == 1 {
 		if r, ok := rows[0].row(block); ok {
 			x.city.setHold(r)

@@ -6,6 +6,7 @@
 package search
 
 import (
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -78,13 +79,15 @@ func Register(app core.App, a *api.API, cfg Config) error {
 					return
 				}
 				e.App.Logger().Debug("search index loaded", "took", time.Since(start).String())
+				debug.FreeOSMemory() // the load's garbage (a string per row read) goes back to the OS
 			}()
 			return e.Next()
 		},
 	})
 	m.routes(a)
-	// a cheap check (two grouped sums), every minute
-	return app.Cron().Add(ReconcileJobId, "* * * * *", func() {
+	// every 10 minutes: the grouped sums read every order (about 1 s of
+	// CPU at a million orders, measured with make bench-scale)
+	return app.Cron().Add(ReconcileJobId, "*/10 * * * *", func() {
 		diff, err := m.index.reconcile(app)
 		if err != nil {
 			app.Logger().Error("search index reconciliation failed", "error", err)
