@@ -9,7 +9,7 @@ DATA    ?= pb_data
 DEMO    ?= pb_demo
 FUZZTIME ?= 3s
 
-.PHONY: all build run demo test vet unit race fuzz-short fuzz bench bench-scale bench-smoke browser soak clean
+.PHONY: all build run run-replicated demo test vet unit race fuzz-short fuzz bench bench-scale bench-smoke browser soak clean
 
 all: build
 
@@ -21,6 +21,20 @@ build:
 run: build
 	@echo "Admin UI: http://$(ADDR)/_/  (first superuser: ./$(BIN) superuser upsert EMAIL PASS --dir $(DATA))"
 	./$(BIN) serve --http $(ADDR) --dir $(DATA)
+
+## run-replicated: serve as run does, with the uploaded files, backups (03:00,
+## the newest 7 kept) and a continuous replica of data.db on an S3 store: a
+## local one kept in ./pb_s3 (internal/s3fake/cmd/s3fake); README "Data off
+## the box" names the variables for a real store
+S3_ADDR ?= 127.0.0.1:9000
+run-replicated: build
+	$(GO) build -o s3fake ./internal/s3fake/cmd/s3fake
+	@./s3fake --addr $(S3_ADDR) --dir pb_s3 --buckets ihome-files,ihome-backups & trap "kill $$!" EXIT; \
+	until ./s3fake --ping --addr $(S3_ADDR); do sleep 0.1; done; \
+	IHOME_S3_ENDPOINT=http://$(S3_ADDR) IHOME_S3_REGION=us-east-1 IHOME_S3_PATH_STYLE=true \
+	IHOME_S3_ACCESS_KEY=IHOMETESTACCESSKEY IHOME_S3_SECRET=ihome-test-secret-key-0123456789abcdef \
+	IHOME_S3_BUCKET=ihome-files IHOME_BACKUP_S3_BUCKET=ihome-backups IHOME_BACKUP_CRON='0 3 * * *' \
+	IHOME_REPLICA_BUCKET=ihome-files ./$(BIN) serve --http $(ADDR) --dir $(DATA)
 
 ## demo: serve a small generated city (60 houses with pictures) from ./$(DEMO)
 demo: build
@@ -75,11 +89,12 @@ bench-smoke: build
 ## browser: the end-to-end journeys in Debian's headless Chromium
 browser: build
 	@test -x /usr/bin/chromium || { echo "installing chromium (Debian)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@test -d e2e/node_modules/playwright-core || (cd e2e && npm ci --no-audit --no-fund)
+	@# npm ci again whenever the lock file is newer than the installed tree
+	@test e2e/node_modules/.package-lock.json -nt e2e/package-lock.json || (cd e2e && npm ci --no-audit --no-fund)
 	cd e2e && IHOME_BIN=../$(BIN) node --test
 
 clean:
-	rm -rf $(BIN) $(DATA) $(DEMO)
+	rm -rf $(BIN) $(DATA) $(DEMO) s3fake pb_s3
 
 ## soak: 5 minutes of mixed traffic; memory and open files must level off
 soak: build

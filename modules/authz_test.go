@@ -16,6 +16,7 @@ import (
 
 	"ihome/internal/apptest"
 	"ihome/modules/calendar"
+	"ihome/modules/house"
 )
 
 // The actors of the authorization matrix.
@@ -363,6 +364,12 @@ func matrix() []route {
 				o := w.freshOrder("WAIT_COMMENT")
 				return c.Put(v1+"/orders/comment", map[string]any{"order_id": o.Id, "comment": "住得不错"})
 			}},
+
+		{method: "GET", path: "/notifications", want: loggedIn, do: get("/notifications")},
+		{method: "PUT", path: "/notifications/read", want: loggedIn,
+			do: func(w *world, _ actor, c *apptest.Client) *apptest.Response {
+				return c.Put(v1+"/notifications/read", map[string]any{"all": true})
+			}},
 	}
 }
 
@@ -483,7 +490,8 @@ func checkErrmsgs(t *testing.T, log []exchange) {
 
 // collections are every collection of the schema, PocketBase's own
 // _superusers included.
-var collections = []string{"users", "areas", "facilities", "houses", "orders", "sessions", "captchas", "sms_codes", "sms_outbox", "_superusers"}
+var collections = []string{"users", "areas", "facilities", "houses", "orders", "sessions", "captchas", "sms_codes", "sms_outbox", "_superusers",
+	house.ImagesCollection, calendar.BlocksCollection, calendar.PricesCollection, calendar.FeedsCollection, calendar.TokensCollection}
 
 // TestGenericRecordAPIMatrix: PocketBase's generic record API
 // (/api/collections/{c}/records) is closed to guests and to logged-in users
@@ -496,6 +504,12 @@ func TestGenericRecordAPIMatrix(t *testing.T) {
 
 	// a row in every collection
 	newSuperuser(t, app)
+	owner := w.client(landlord)
+	owner.Upload(v1+"/houses/"+w.house.Id+"/images", "house_image", "h.png", "image/png", apptest.PNG(t, 20, 10)).OK(t)
+	cal := v1 + "/houses/" + w.house.Id + "/calendar"
+	owner.Put(cal, map[string]any{"start_date": app.Today(200), "end_date": app.Today(201), "blocked": true, "price": "150"}).OK(t)
+	owner.Post(cal+"/feeds", map[string]any{"url": "http://127.0.0.1:9/cal.ics"}).OK(t) // refused by the SSRF guard, but kept
+	exportPath(w)
 	sender := app.Client()
 	code := captcha(t, app, sender, "generic-api-1")
 	sender.Post(v1+"/smscode/", map[string]any{"mobile": apptest.Mobile(77), "image_code_id": "generic-api-1", "image_code": code}).OK(t)
