@@ -23,7 +23,8 @@ import (
 // the swap. Until the first load ends, searches are answered from SQL, so
 // none waits for the load.
 type index struct {
-	loadMu sync.Mutex // one load at a time; reconcile waits for a running one
+	loadMu  sync.Mutex // one load at a time; reconcile waits for a running one
+	stopped bool       // the app is shutting down: no more loads (under loadMu)
 
 	mu      sync.RWMutex
 	city    *city // nil until loaded
@@ -94,7 +95,18 @@ func (r dbHold) row(block bool) (holdRow, bool) {
 func (x *index) load(app core.App) error {
 	x.loadMu.Lock()
 	defer x.loadMu.Unlock()
+	if x.stopped {
+		return nil
+	}
 	return x.loadLocked(app)
+}
+
+// stop waits for a running load and refuses later ones: the app closes
+// its databases right after its terminate hooks.
+func (x *index) stop() {
+	x.loadMu.Lock()
+	defer x.loadMu.Unlock()
+	x.stopped = true
 }
 
 func (x *index) loadLocked(app core.App) error {
@@ -290,6 +302,9 @@ func (x *index) search(q query, offset, limit int) (ids []int64, total int, ok b
 func (x *index) reconcile(app core.App) ([]int64, error) {
 	x.loadMu.Lock()
 	defer x.loadMu.Unlock()
+	if x.stopped {
+		return nil, nil
+	}
 	want, err := sqlSums(app)
 	if err != nil {
 		return nil, err

@@ -84,6 +84,13 @@ func Register(app core.App, a *api.API, cfg Config) error {
 			return e.Next()
 		},
 	})
+	app.OnTerminate().Bind(&hook.Handler[*core.TerminateEvent]{
+		Id: "ihome.search.stop",
+		Func: func(e *core.TerminateEvent) error {
+			m.index.stop() // a SIGTERM during the warm-up waits for it, then the DBs close
+			return e.Next()
+		},
+	})
 	m.routes(a)
 	// every 10 minutes: the grouped sums read every order (about 1 s of
 	// CPU at a million orders, measured with make bench-scale)
