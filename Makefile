@@ -36,21 +36,27 @@ run-replicated: build
 	IHOME_S3_BUCKET=ihome-files IHOME_BACKUP_S3_BUCKET=ihome-backups IHOME_BACKUP_CRON='0 3 * * *' \
 	IHOME_REPLICA_BUCKET=ihome-files ./$(BIN) serve --http $(ADDR) --dir $(DATA)
 
-## demo: serve a small generated city (60 houses with pictures) from ./$(DEMO)
+## demo: serve a small generated city (60 houses with pictures) from ./$(DEMO),
+## payments on the local fake cashier (--payment fake)
 demo: build
 	@test -f $(DEMO)/data.db || ./$(BIN) seed --demo --dir $(DEMO)
 	@echo "Demo users: 13800000001 … 13800000040, password password-1"
-	./$(BIN) serve --http $(ADDR) --dir $(DEMO)
+	./$(BIN) serve --http $(ADDR) --dir $(DEMO) --payment fake
 
 ## test: everything CI runs: format, vet, Go tests, concurrency under -race,
 ## short fuzzing, a smoke run of the bench, and the browser journeys
-test: vet unit race fuzz-short bench-smoke browser
+test: vet openapi unit race fuzz-short bench-smoke browser
 
 vet:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/*'))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
+
+## openapi: lint docs/openapi.yaml (kin-openapi's OpenAPI 3.1 validation, examples
+## included) and check that it lists exactly the routes the modules declare
+openapi:
+	$(GO) test -count=1 -run 'TestOpenAPIDocument|TestRouteTableMatchesDocument|TestVendoredSwaggerUI|TestDocumentedRequestExamples' ./docs/ ./internal/openapi/ ./internal/apptest/
 
 unit:
 	$(GO) test -count=1 ./...

@@ -59,7 +59,8 @@ func restoreCommand(app *pocketbase.PocketBase, cfg *offsite.Config) *cobra.Comm
 		Short: "Bring an empty data dir back from the replica (--replica-bucket), optionally as it was --at a time",
 		Long: "Bring data.db and session.key back from the Litestream replica into --dir, which must have no data.db\n" +
 			"(move a damaged one away first). Uploaded files stay in their bucket. Then start the server as usual.",
-		Args: cobra.NoArgs,
+		Args:         cobra.NoArgs,
+		SilenceUsage: true, // an error here is about the data, not the command line
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var when time.Time
 			if at != "" {
@@ -98,9 +99,10 @@ func restoreCommand(app *pocketbase.PocketBase, cfg *offsite.Config) *cobra.Comm
 func backupCommand(app *pocketbase.PocketBase) *cobra.Command {
 	cmd := &cobra.Command{Use: "backup", Short: "List, take or restore backups (the admin UI's Settings → Backups)"}
 	cmd.AddCommand(&cobra.Command{
-		Use:   "list",
-		Short: "List the backups",
-		Args:  cobra.NoArgs,
+		Use:          "list",
+		Short:        "List the backups",
+		Args:         cobra.NoArgs,
+		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fsys, err := app.NewBackupsFilesystem()
 			if err != nil {
@@ -118,9 +120,10 @@ func backupCommand(app *pocketbase.PocketBase) *cobra.Command {
 			return w.Flush()
 		},
 	}, &cobra.Command{
-		Use:   "create [NAME]",
-		Short: "Take a backup now (NAME defaults to a dated one)",
-		Args:  cobra.MaximumNArgs(1),
+		Use:          "create [NAME]",
+		Short:        "Take a backup now (NAME defaults to a dated one)",
+		Args:         cobra.MaximumNArgs(1),
+		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := ""
 			if len(args) == 1 {
@@ -129,9 +132,10 @@ func backupCommand(app *pocketbase.PocketBase) *cobra.Command {
 			return app.CreateBackup(cmd.Context(), name)
 		},
 	}, &cobra.Command{
-		Use:   "restore NAME",
-		Short: "Replace the data dir's content with the backup NAME (stop the server first)",
-		Args:  cobra.ExactArgs(1),
+		Use:          "restore NAME",
+		Short:        "Replace the data dir's content with the backup NAME (stop the server first)",
+		Args:         cobra.ExactArgs(1),
+		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := offsite.RestoreBackup(cmd.Context(), app, args[0]); err != nil {
 				return err

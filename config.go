@@ -55,11 +55,15 @@ func badConfig(format string, args ...any) {
 
 // connectDB returns PocketBase's DBConnect: it opens a database the way
 // PocketBase does, with a smaller page cache per connection (cacheKB,
-// IHOME_DB_CACHE_KB, 2 MB by default).
+// IHOME_DB_CACHE_KB, 2 MB by default). Transactions begin IMMEDIATE: with
+// a second writer on data.db (the replication's Litestream), a deferred
+// transaction that read first could not take the write lock after that
+// writer's commit (SQLITE_BUSY_SNAPSHOT, no busy wait), and PocketBase
+// retried the statement for 7.4 s, holding every booking behind it.
 func connectDB(cacheKB int) func(path string) (*dbx.DB, error) {
 	pragmas := "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=journal_size_limit(200000000)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)" +
-		"&_pragma=cache_size(-" + strconv.Itoa(cacheKB) + ")&_defensive=1"
+		"&_pragma=cache_size(-" + strconv.Itoa(cacheKB) + ")&_defensive=1&_txlock=immediate"
 	return func(path string) (*dbx.DB, error) {
 		return dbx.Open("sqlite", path+pragmas)
 	}

@@ -27,8 +27,10 @@ import (
 	"ihome/modules"
 	"ihome/modules/auth"
 	"ihome/modules/calendar"
+	"ihome/modules/legacy"
 	"ihome/modules/notify"
 	"ihome/modules/order"
+	"ihome/modules/payment"
 	_ "ihome/pb_migrations"
 )
 
@@ -51,6 +53,7 @@ func main() {
 
 	var (
 		publicDir   = flags.String("publicDir", "", "serve the web pages from this directory instead of the embedded copy")
+		compat      = flags.String("compat", env("IHOME_COMPAT", legacy.None), "be the backend of an existing front-end: none, flask or gocourse (API.md §9; its pages from --publicDir) [IHOME_COMPAT]")
 		hooksDir    = flags.String("hooksDir", "", "the directory with the JS hooks (default pb_data/../pb_hooks)")
 		hooksWatch  = flags.Bool("hooksWatch", false, "restart when a pb_hooks file changes")
 		timezone    = flags.String("tz", env("IHOME_TZ", "Asia/Shanghai"), "time zone of calendar dates [IHOME_TZ]")
@@ -85,6 +88,18 @@ func main() {
 	flags.Int64Var(&mediaCfg.MaxDecodedBytes, "image-max-decoded-bytes", int64(envInt("IHOME_IMAGE_MAX_DECODED_BYTES", media.DefaultMaxDecodedBytes)), "largest decoded picture accepted, in bytes of memory [IHOME_IMAGE_MAX_DECODED_BYTES]")
 	flags.IntVar(&mediaCfg.MaxScans, "image-max-scans", envInt("IHOME_IMAGE_MAX_SCANS", media.DefaultMaxScans), "most scans a JPEG may have [IHOME_IMAGE_MAX_SCANS]")
 	flags.DurationVar(&mediaCfg.DecodeTimeout, "image-decode-timeout", envDuration("IHOME_IMAGE_DECODE_TIMEOUT", media.DefaultDecodeTimeout), "longest decode of an upload before it is refused [IHOME_IMAGE_DECODE_TIMEOUT]")
+	// payments (API.md §6; docs/PAYMENTS.md): keys and URLs by flag or env, never in the repo
+	var payCfg payment.Config
+	flags.StringVar(&payCfg.Provider, "payment", env("IHOME_PAYMENT", payment.ProviderNone), "payment provider: none (accept → WAIT_COMMENT), alipay, or fake (a local cashier page, for demos and tests) [IHOME_PAYMENT]")
+	flags.DurationVar(&payCfg.PayWindow, "pay-window", envDuration("IHOME_PAY_WINDOW", payment.DefaultPayWindow), "how long an accepted order waits for its payment [IHOME_PAY_WINDOW]")
+	flags.DurationVar(&payCfg.QueryAfter, "pay-query-after", envDuration("IHOME_PAY_QUERY_AFTER", payment.DefaultQueryAfter), "an unpaid payment older than this is queried at the provider (missed notifies) [IHOME_PAY_QUERY_AFTER]")
+	flags.DurationVar(&payCfg.Timeout, "payment-timeout", envDuration("IHOME_PAYMENT_TIMEOUT", payment.DefaultTimeout), "longest call to the payment provider [IHOME_PAYMENT_TIMEOUT]")
+	flags.StringVar(&payCfg.Alipay.AppId, "alipay-app-id", env("IHOME_ALIPAY_APP_ID", ""), "Alipay app id [IHOME_ALIPAY_APP_ID]")
+	flags.StringVar(&payCfg.Alipay.PrivateKeyFile, "alipay-private-key-file", env("IHOME_ALIPAY_PRIVATE_KEY_FILE", ""), "file with the app's RSA2 private key [IHOME_ALIPAY_PRIVATE_KEY_FILE]")
+	flags.StringVar(&payCfg.Alipay.PublicKeyFile, "alipay-public-key-file", env("IHOME_ALIPAY_PUBLIC_KEY_FILE", ""), "file with Alipay's public key (not the app's) [IHOME_ALIPAY_PUBLIC_KEY_FILE]")
+	flags.StringVar(&payCfg.Alipay.Gateway, "alipay-gateway", env("IHOME_ALIPAY_GATEWAY", ""), "Alipay open API gateway URL (the sandbox's first) [IHOME_ALIPAY_GATEWAY]")
+	flags.StringVar(&payCfg.Alipay.NotifyURL, "alipay-notify-url", env("IHOME_ALIPAY_NOTIFY_URL", ""), "public URL of /api/v1.0/payments/alipay/notify [IHOME_ALIPAY_NOTIFY_URL]")
+	flags.StringVar(&payCfg.Alipay.ReturnURL, "alipay-return-url", env("IHOME_ALIPAY_RETURN_URL", ""), "public URL of /paycomplete.html [IHOME_ALIPAY_RETURN_URL]")
 	// SMS vendor keys, sign names and template ids (docs/SMS.md)
 	smsCfg.Flags(flags, env)
 	flags.DurationVar(&notifyCfg.RetryBase, "notify-retry-base", envDuration("IHOME_NOTIFY_RETRY_BASE", notify.DefaultRetryBase), "wait after a text message failed, doubled at each failure [IHOME_NOTIFY_RETRY_BASE]")
@@ -108,6 +123,18 @@ func main() {
 	if err != nil {
 		badConfig("%v", err)
 	}
+	// a profile serves the operator's pages, never our embedded ones (API.md §9)
+	legacyCfg := legacy.Config{Profile: *compat}
+	if err := legacyCfg.Check(); err != nil {
+		badConfig("%v", err)
+	}
+	if legacyCfg.Enabled() && *publicDir == "" {
+		badConfig("--compat %s needs --publicDir: the front-end's own pages", *compat)
+	}
+	// a payment provider must be configured whole, or the server does not start
+	if err := payCfg.Check(); err != nil {
+		badConfig("%v", err)
+	}
 
 	jsvm.MustRegister(app, jsvm.Config{HooksDir: *hooksDir, HooksWatch: *hooksWatch})
 	migratecmd.MustRegister(app, app.RootCmd, migratecmd.Config{TemplateLang: migratecmd.TemplateLangGo, Dir: "pb_migrations"})
@@ -118,10 +145,12 @@ func main() {
 		SMS:      smsSender,
 		Auth:     authCfg,
 		Order:    orderCfg,
+		Payment:  payCfg,
 		Calendar: calendarCfg,
 		Notify:   notifyCfg,
 		Media:    mediaCfg,
 		Offsite:  *offsiteCfg,
+		Legacy:   legacyCfg,
 	}); err != nil {
 		log.Fatal(err)
 	}

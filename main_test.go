@@ -77,6 +77,11 @@ func TestBadConfigurationStopsStartUp(t *testing.T) {
 		{"integer flag", nil, []string{"--sms-daily-limit=ten"}, []string{"--sms-daily-limit", `"ten"`}},
 		{"duration flag", nil, []string{"--login-window", "forever"}, []string{"--login-window", `"forever"`}},
 		{"flag without its value", nil, []string{"--captcha-ttl"}, []string{"--captcha-ttl"}},
+		{"unknown front-end profile", []string{"IHOME_COMPAT=django"}, nil, []string{"IHOME_COMPAT", `"django"`}},
+		{"profile without the pages", nil, []string{"--compat", "flask"}, []string{"--compat flask", "--publicDir"}},
+		{"unknown payment provider", []string{"IHOME_PAYMENT=paypal"}, nil, []string{"IHOME_PAYMENT", `"paypal"`}},
+		{"half-configured Alipay", []string{"IHOME_ALIPAY_APP_ID=2021000000000001"}, []string{"--payment", "alipay"},
+			[]string{"--alipay-private-key-file", "--alipay-public-key-file", "--alipay-gateway", "--alipay-notify-url", "--alipay-return-url"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

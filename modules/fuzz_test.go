@@ -26,7 +26,7 @@ func FuzzUnsafeRoutes(f *testing.F) {
 	type target struct{ method, path string }
 	var targets []target
 	for _, r := range app.API.Routes() {
-		if r.Method != http.MethodGet {
+		if r.Method != http.MethodGet && !r.Callback { // a provider's callback answers in its own protocol (payment tests)
 			targets = append(targets, target{r.Method, "/api/v1.0" + strings.ReplaceAll(r.Path, "{house_id}", h.Id)})
 		}
 	}
@@ -59,9 +59,9 @@ func FuzzUnsafeRoutes(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, route uint8, form bool, body []byte) {
 		tg := targets[int(route)%len(targets)]
-		c := landlordC.For(t)
+		c := landlordC.For(t).Malformed() // arbitrary bodies: the answers are checked, not the requests
 		if tg.method == http.MethodDelete {
-			c = app.Client().For(t) // logging out would end the fuzz session
+			c = app.Client().For(t).Malformed() // logging out would end the fuzz session
 		}
 		ct := "application/json"
 		if form {

@@ -25,6 +25,7 @@ import (
 	"ihome/internal/apptest"
 	"ihome/modules"
 	"ihome/modules/house"
+	"ihome/modules/notify"
 )
 
 // stage is a verified landlord with a house, a guest, and their clients.
@@ -58,11 +59,12 @@ func (s *stage) order(status string) *core.Record {
 }
 
 // jsonRoutes are the unsafe routes that take a JSON or form body, as
-// (method, path) with the house id filled in; uploads are left out.
+// (method, path) with the house id filled in; uploads and callbacks (a
+// provider's own protocol, tested in modules/payment) are left out.
 func jsonRoutes(s *stage) [][2]string {
 	var out [][2]string
 	for _, r := range s.app.API.Routes() {
-		if r.Method == http.MethodGet || strings.HasSuffix(r.Path, "/avatar") || strings.HasSuffix(r.Path, "/images") {
+		if r.Method == http.MethodGet || r.Callback || strings.HasSuffix(r.Path, "/avatar") || strings.HasSuffix(r.Path, "/images") {
 			continue
 		}
 		out = append(out, [2]string{r.Method, "/api/v1.0" + strings.ReplaceAll(r.Path, "{house_id}", s.house.Id)})
@@ -81,7 +83,7 @@ func send(c *apptest.Client, app *apptest.App, method, path, contentType string,
 	if err != nil {
 		panic(err)
 	}
-	return c.Send(req, contentType)
+	return c.Malformed().Send(req, contentType) // hostile bytes: only the answer is checked against the document
 }
 
 func TestOversizedBodies(t *testing.T) {
@@ -217,6 +219,9 @@ func textFields() []textField {
 // snapshot is what a refused request must leave as it was.
 func snapshot(t *testing.T, app *apptest.App) string {
 	t.Helper()
+	// the notification worker writes sms_outbox in its own time: send what
+	// earlier writes left pending first, so only the request can change it
+	app.RunCron(notify.DeliverJobId)
 	var b strings.Builder
 	for _, q := range []string{
 		"SELECT group_concat(id || name || real_name || id_card, '|') FROM users",

@@ -13,13 +13,16 @@ import (
 	"ihome/internal/intid"
 	"ihome/internal/media"
 	"ihome/internal/offsite"
+	"ihome/internal/openapi"
 	"ihome/internal/session"
 	"ihome/internal/sms"
 	"ihome/modules/auth"
 	"ihome/modules/calendar"
 	"ihome/modules/house"
+	"ihome/modules/legacy"
 	"ihome/modules/notify"
 	"ihome/modules/order"
+	"ihome/modules/payment"
 	"ihome/modules/search"
 	"ihome/modules/user"
 )
@@ -32,8 +35,11 @@ type Config struct {
 	House    house.Config
 	Order    order.Config
 	Calendar calendar.Config
+	Payment  payment.Config // the payment step of API.md §6 (off: Provider none)
 	Search   search.Config
 	Notify   notify.Config
+	// Legacy is the compatibility profile for existing front-ends (API.md §9; off: none).
+	Legacy legacy.Config
 	// SMS delivers registration codes and notifications; sms.Log into
 	// sms_outbox when nil (API.md §2.2, §8.1).
 	SMS sms.Provider
@@ -79,6 +85,7 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 	inherit(&cfg.Calendar.Now, &cfg.Calendar.Location)
 	inherit(&cfg.Search.Now, &cfg.Search.Location)
 	inherit(&cfg.Notify.Now, &cfg.Notify.Location)
+	inherit(&cfg.Payment.Now, &cfg.Payment.Location)
 
 	// one bound on decoding uploads, whichever module takes them, and no
 	// decode on a file request (API.md §1.7 Uploads)
@@ -124,16 +131,30 @@ func Register(app core.App, cfg Config) (*api.API, error) {
 	if cfg.Order.StayAmount == nil {
 		cfg.Order.StayAmount = calendar.StayAmount // nights priced by the host calendar (API.md §7.3)
 	}
+	if cfg.Payment.Enabled() && cfg.Order.AcceptTo == "" {
+		cfg.Order.AcceptTo = order.WaitPayment // accept opens the pay window (API.md §6)
+	}
 	if err := order.Register(app, a, cfg.Order); err != nil {
 		return nil, err
 	}
 	if err := calendar.Register(app, a, cfg.Calendar); err != nil {
 		return nil, err
 	}
+	if err := payment.Register(app, a, cfg.Payment); err != nil {
+		return nil, err
+	}
 	if err := notify.Register(app, a, cfg.Notify); err != nil {
 		return nil, err
 	}
 	if err := search.Register(app, a, cfg.Search); err != nil {
+		return nil, err
+	}
+	// the API described (docs/openapi.yaml) and its reference page
+	if err := openapi.Register(app, a); err != nil {
+		return nil, err
+	}
+	// aliases of the routes above: declared last (API.md §9)
+	if err := legacy.Register(app, a, cfg.Legacy); err != nil {
 		return nil, err
 	}
 

@@ -62,7 +62,7 @@ func createPayments(app core.App) error {
 		&core.DateField{Name: "next_try", Help: "the next provider call is not made before this time"},
 		&core.TextField{Name: "last_error", Max: 1000},
 		&core.TextField{Name: "pay_url", Max: 8000, Hidden: true, Help: "the signed cashier URL, reused while unpaid"},
-		&core.JSONField{Name: "notify", MaxSize: 20000, Help: "the last verified notify, raw"},
+		&core.JSONField{Name: "notify", MaxSize: 20000, Help: "the verified notify that recorded the payment, raw (repeats change nothing)"},
 	)
 	addTimestamps(payments)
 	payments.AddIndex("idx_payments_out_trade_no", true, "out_trade_no", "")

@@ -47,9 +47,10 @@ async function waitHealthy(base, proc, timeoutMs = 30000) {
 }
 
 /**
+ * @param {{payment?: string}} [opts] payment: the --payment provider (e.g. 'fake')
  * @returns {Promise<{base: string, dir: string, logFile: string, stop: (keep?: boolean) => Promise<void>}>}
  */
-export async function startServer() {
+export async function startServer(opts = {}) {
   const bin = binaryPath();
   const dir = await mkdtemp(join(tmpdir(), 'ihome-e2e-'));
   const dataDir = join(dir, 'pb_data');
@@ -60,6 +61,7 @@ export async function startServer() {
   const base = `http://127.0.0.1:${port}`;
   const args = ['serve', '--dir', dataDir, '--http', `127.0.0.1:${port}`];
   if (process.env.IHOME_PUBLIC_DIR) args.push('--publicDir', resolve(process.env.IHOME_PUBLIC_DIR));
+  if (opts.payment) args.push('--payment', opts.payment);
   const logFile = join(dir, 'server.log');
   const log = createWriteStream(logFile);
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });

@@ -30,7 +30,7 @@ func withFaultRoutes(s *apptest.Setup) {
 
 func TestUnknownRoutesAreEnveloped404(t *testing.T) {
 	app := apptest.New(t)
-	c := app.Client()
+	c := app.Client().Malformed()
 	for _, path := range []string{"/api/v1.0/nope", "/api/v1.0/houses/x/y/z", "/api/v1.0", "/api/v1.0/"} {
 		r := c.Get(path).Expect(t, http.StatusNotFound, "4002")
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
@@ -42,7 +42,7 @@ func TestUnknownRoutesAreEnveloped404(t *testing.T) {
 
 func TestWrongMethodIs405(t *testing.T) {
 	app := apptest.New(t)
-	c := app.Client()
+	c := app.Client().Malformed()
 	c.Do(http.MethodPatch, "/api/v1.0/session", nil).Expect(t, http.StatusMethodNotAllowed, "4103")
 	c.Put("/api/v1.0/imagecode", nil).Expect(t, http.StatusMethodNotAllowed, "4103")
 }
@@ -61,8 +61,8 @@ func TestPanicsAndFaultsHideTheirDetail(t *testing.T) {
 func TestBodyTooLargeIs413(t *testing.T) {
 	app := apptest.New(t, withFaultRoutes)
 	big := strings.Repeat("x", api.DefaultMaxJSONBody+1)
-	app.Client().Post("/api/v1.0/test/echo", strings.NewReader(big)).Expect(t, http.StatusRequestEntityTooLarge, "4103")
-	app.Client().Post("/api/v1.0/session", strings.NewReader(`{"mobile":"`+big+`"}`)).
+	app.Client().Malformed().Post("/api/v1.0/test/echo", strings.NewReader(big)).Expect(t, http.StatusRequestEntityTooLarge, "4103")
+	app.Client().Malformed().Post("/api/v1.0/session", strings.NewReader(`{"mobile":"`+big+`"}`)).
 		Expect(t, http.StatusRequestEntityTooLarge, "4103")
 }
 
@@ -125,7 +125,7 @@ func TestCSRF(t *testing.T) {
 			c := app.Client()
 			c.Get("/api/v1.0/session")
 			c.NoCSRF = true
-			c.Do(u.method, u.path, map[string]any{}).Expect(t, http.StatusForbidden, "4201")
+			c.Malformed().Do(u.method, u.path, map[string]any{}).Expect(t, http.StatusForbidden, "4201")
 		})
 		t.Run("refused with a wrong header "+u.method+" "+u.path, func(t *testing.T) {
 			c := app.Client()
@@ -133,7 +133,7 @@ func TestCSRF(t *testing.T) {
 			c.NoCSRF = true
 			req, _ := http.NewRequest(u.method, app.Server.URL+u.path, strings.NewReader("{}"))
 			req.Header.Set("X-CSRFToken", "0123456789abcdef0123456789abcdef")
-			c.Send(req, "application/json").Expect(t, http.StatusForbidden, "4201")
+			c.Malformed().Send(req, "application/json").Expect(t, http.StatusForbidden, "4201")
 		})
 	}
 

@@ -25,6 +25,8 @@ type App struct {
 	API    *api.API
 	Server *httptest.Server
 	Clock  *Clock
+	// Contract checks the clients' traffic against docs/openapi.yaml.
+	Contract *Contract
 
 	t testing.TB
 }
@@ -71,15 +73,21 @@ func start(t testing.TB, dir string, opts []Option) *App {
 	if err != nil {
 		t.Fatalf("register modules: %v", err)
 	}
+	contract, err := LoadContract()
+	if err != nil {
+		t.Fatalf("contract: %v", err)
+	}
 	if setup.Routes != nil {
+		before := len(a.Routes())
 		setup.Routes(a)
+		contract.declareTestRoutes(a.Routes()[before:])
 	}
 
 	router, err := apis.NewRouter(app)
 	if err != nil {
 		t.Fatalf("router: %v", err)
 	}
-	out := &App{TestApp: app, API: a, Clock: clock, t: t}
+	out := &App{TestApp: app, API: a, Clock: clock, Contract: contract, t: t}
 	// As apis.Serve does: OnServe handlers may wrap e.Server.Handler after
 	// the mux is built (api.Guard does).
 	serveEvent := &core.ServeEvent{App: app, Router: router, Server: &http.Server{}}

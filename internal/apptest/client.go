@@ -16,11 +16,17 @@ import (
 )
 
 // Client talks to the app like a browser: it keeps cookies and echoes the
-// csrf_token cookie in X-CSRFToken on unsafe requests.
+// csrf_token cookie in X-CSRFToken on unsafe requests. Every /api/v1.0
+// request it sends and every answer it gets is checked against the OpenAPI
+// document, docs/openapi.yaml (Contract): an answer the document does not
+// describe, or a success to a request it refuses, fails the test.
 type Client struct {
 	t    testing.TB
 	base string
 	hc   *http.Client
+
+	contract  *Contract
+	malformed bool // requests meant to break the contract: not checked
 
 	// IP is sent as X-Forwarded-For when set.
 	IP string
@@ -46,7 +52,20 @@ type Response struct {
 // Client returns a new client with an empty cookie jar.
 func (a *App) Client() *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: a.t, base: a.Server.URL, hc: &http.Client{Jar: jar}}
+	return &Client{t: a.t, base: a.Server.URL, hc: &http.Client{Jar: jar}, contract: a.Contract}
+}
+
+// Malformed returns a copy of c (sharing its cookie jar) for requests that
+// break the contract on purpose: hostile or fuzzed bodies, unknown routes
+// and methods, fields the document does not list. They are sent
+// unchecked, and may be answered with a success (a test of "unknown fields
+// are ignored", say); their answers are still checked against the
+// document. Without it, a request the document refuses must be refused by
+// the server (Exchange.CheckResponse).
+func (c *Client) Malformed() *Client {
+	cp := *c
+	cp.malformed = true
+	return &cp
 }
 
 // Cookie returns the value of the client's cookie name, "" when none.
@@ -131,6 +150,10 @@ func (c *Client) Send(req *http.Request, contentType string) *Response {
 			req.Header.Set(csrf.HeaderName, token)
 		}
 	}
+	var x *Exchange
+	if c.contract != nil {
+		x = c.contract.CheckRequest(req, c.malformed)
+	}
 	hc := c.hc
 	if req.Header.Get("Expect") == "100-continue" {
 		hc = c.expectContinue()
@@ -146,6 +169,7 @@ func (c *Client) Send(req *http.Request, contentType string) *Response {
 		return c.failed(fmt.Errorf("%s %s: read body: %w", req.Method, req.URL.Path, err))
 	}
 	out := &Response{Status: res.StatusCode, Header: res.Header, Body: raw}
+	c.breaks(req, x.CheckResponse(res.StatusCode, res.Header, raw))
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(raw, out); err != nil {
 			c.t.Errorf("%s %s: not an envelope: %v: %s", req.Method, req.URL.Path, err, raw)
@@ -153,6 +177,19 @@ func (c *Client) Send(req *http.Request, contentType string) *Response {
 		}
 	}
 	return out
+}
+
+// breaks reports what of req's exchange the document does not describe
+// (safe from any goroutine, like failed).
+func (c *Client) breaks(req *http.Request, problems []string) {
+	c.t.Helper()
+	if len(problems) == 0 {
+		return
+	}
+	for i, p := range problems {
+		problems[i] = shorten(p)
+	}
+	c.t.Errorf("%s %s does not follow docs/openapi.yaml:\n%s", req.Method, req.URL.RequestURI(), strings.Join(problems, "\n"))
 }
 
 // failed reports err (safe from any goroutine) and returns it as an answer.

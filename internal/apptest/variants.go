@@ -24,7 +24,7 @@ func NewTLS(t testing.TB, opts ...Option) *App {
 // certificate; it works for plain apps too.
 func (a *App) TLSClient() *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: a.t, base: a.Server.URL, hc: &http.Client{Jar: jar, Transport: a.Server.Client().Transport}}
+	return &Client{t: a.t, base: a.Server.URL, hc: &http.Client{Jar: jar, Transport: a.Server.Client().Transport}, contract: a.Contract}
 }
 
 // For returns a copy of c (sharing its cookie jar) that reports failures to

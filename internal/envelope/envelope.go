@@ -127,6 +127,9 @@ func apiMessage(ae *router.ApiError) string {
 	if apiStatus(ae) == http.StatusRequestEntityTooLarge {
 		return "请求体过大"
 	}
+	if apiStatus(ae) == http.StatusMethodNotAllowed {
+		return errno.Param("method").Msg // §1.6: name what is wrong
+	}
 	return apiCode(ae).Message()
 }
 

@@ -160,7 +160,8 @@ func TestBackupWhileReplicatingStallsWritesBriefly(t *testing.T) {
 	store := s3fake.New(t, "ihome-backups", "ihome-replica")
 	cfg := offsite.Config{Store: store.Store(), BackupsBucket: "ihome-backups", ReplicaBucket: "ihome-replica"}
 	app := apptest.New(t, withStore(cfg)) // the replication starts with it
-	t.Cleanup(func() { // stop it (the test app never terminates)
+	// stop it at the end (a test app never terminates)
+	t.Cleanup(func() {
 		_ = app.OnTerminate().Trigger(&core.TerminateEvent{App: app}, func(*core.TerminateEvent) error { return nil })
 	})
 	var before, during int

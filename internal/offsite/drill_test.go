@@ -117,21 +117,16 @@ func TestRestoreDrill(t *testing.T) {
 	srv.kill(t)
 	close(stop)
 	wg.Wait()
-	{ // DEBUG
-		sort.Slice(acked, func(i, j int) bool { return acked[i].at.Before(acked[j].at) })
-		var gap time.Duration
-		var gapAt time.Time
-		for i := 1; i < len(acked); i++ {
-			if d := acked[i].at.Sub(acked[i-1].at); d > gap {
-				gap, gapAt = d, acked[i-1].at
-			}
-		}
-		t.Logf("DEBUG first ack %s after start, last ack %s before kill, longest gap %s starting %s after start",
-			acked[0].at.Sub(bookingFrom), killedAt.Sub(acked[len(acked)-1].at), gap, gapAt.Sub(bookingFrom))
-	}
 	if len(acked) < 50 {
 		t.Fatalf("only %d bookings acknowledged before the kill", len(acked))
 	}
+	sort.Slice(acked, func(i, j int) bool { return acked[i].at.Before(acked[j].at) })
+	var pause time.Duration
+	for i := 1; i < len(acked); i++ {
+		pause = max(pause, acked[i].at.Sub(acked[i-1].at))
+	}
+	t.Logf("bookings: %d acknowledged in %s, the last %s before the kill; longest pause between two %s",
+		len(acked), killedAt.Sub(bookingFrom).Round(time.Millisecond), killedAt.Sub(acked[len(acked)-1].at).Round(time.Millisecond), pause.Round(time.Millisecond))
 
 	// the machine is gone: so is its disk
 	if err := os.RemoveAll(dir); err != nil {

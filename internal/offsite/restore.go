@@ -59,6 +59,9 @@ func Restore(ctx context.Context, cfg Config, dir string, at time.Time) (Restore
 	opt.Timestamp = at
 	opt.IntegrityCheck = litestream.IntegrityCheckQuick
 	if err := replica.Restore(ctx, opt); err != nil {
+		if errors.Is(err, litestream.ErrTxNotAvailable) || errors.Is(err, litestream.ErrNoSnapshots) {
+			err = fmt.Errorf("the replica holds no state at or before %v: %w", when(at), err)
+		}
 		return out, fmt.Errorf("restore s3://%s/%s: %w", cfg.ReplicaBucket, cfg.dbKey(), err)
 	}
 	if info, err := replica.MaxLTXFileInfo(ctx, 0); err == nil && at.IsZero() {
@@ -98,4 +101,11 @@ func fetch(fsys *filesystem.System, key, target string) error {
 		return err
 	}
 	return os.WriteFile(target, data, 0o600)
+}
+
+func when(at time.Time) string {
+	if at.IsZero() {
+		return "now"
+	}
+	return at.Format(time.RFC3339)
 }

@@ -29,8 +29,8 @@ func (s Store) settings(bucket string) core.S3Config {
 }
 
 // overlay lays cfg over the settings PocketBase loaded, and keeps what it
-// replaced: a settings save from the admin UI stores those, so keys given
-// by flags never land in data.db (which is replicated and backed up).
+// replaced: a save of the settings stores those, so keys given by flags
+// never land in data.db (which is replicated and backed up).
 type overlay struct {
 	cfg Config
 
@@ -45,6 +45,15 @@ func (o *overlay) apply(s *core.Settings) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.stored.s3, o.stored.backups = s.S3, s.Backups
+	// PocketBase loads the stored settings into the live ones, and a stored
+	// empty secret (omitted in the JSON) leaves the live one as it was: the
+	// flags' secret is never a stored one.
+	if o.stored.s3.Secret == o.cfg.Store.Secret {
+		o.stored.s3.Secret = ""
+	}
+	if o.stored.backups.S3.Secret == o.cfg.Store.Secret {
+		o.stored.backups.S3.Secret = ""
+	}
 	if o.cfg.Files() {
 		s.S3 = o.cfg.Store.settings(o.cfg.FilesBucket)
 	}
@@ -90,13 +99,32 @@ func bindSettings(app core.App, cfg Config) {
 			return nil
 		},
 	})
-	app.OnSettingsUpdateRequest().Bind(&hook.Handler[*core.SettingsUpdateRequestEvent]{
-		Id: SettingsSaveHookId,
-		Func: func(e *core.SettingsUpdateRequestEvent) error {
-			o.unapply(e.NewSettings)
-			return e.Next()
-		},
-	})
+	// Any save of the settings (the admin UI's, a module's at start-up)
+	// writes what apply replaced, not the flags' keys: the write itself
+	// gets a copy with those parts put back.
+	save := func(created bool) func(e *core.ModelEvent) error {
+		return func(e *core.ModelEvent) error {
+			s, ok := e.Model.(*core.Settings)
+			if !ok {
+				return e.Next()
+			}
+			stored, err := s.Clone()
+			if err != nil {
+				return err
+			}
+			o.unapply(stored)
+			e.Model = stored
+			err = e.Next()
+			e.Model = s
+			if err == nil && created {
+				s.MarkAsNotNew()
+			}
+			return err
+		}
+	}
+	table := new(core.Settings).TableName()
+	app.OnModelCreateExecute(table).Bind(&hook.Handler[*core.ModelEvent]{Id: SettingsSaveHookId, Func: save(true)})
+	app.OnModelUpdateExecute(table).Bind(&hook.Handler[*core.ModelEvent]{Id: SettingsSaveHookId, Func: save(false)})
 	if app.IsBootstrapped() {
 		o.apply(app.Settings())
 	}

@@ -53,11 +53,20 @@ func New(t testing.TB, buckets ...string) *Server {
 			t.Fatalf("s3fake: bucket %s: %v", b, err)
 		}
 	}
-	fake := gofakes3.New(s.backend, gofakes3.WithIntegrityCheck(true))
-	s.http = httptest.NewServer(s.guard(fake.Server()))
+	s.http = httptest.NewServer(s.handler(s.backend))
 	s.URL = s.http.URL
 	t.Cleanup(s.http.Close)
 	return s
+}
+
+// Handler serves backend over the S3 protocol with the check of the
+// signature (cmd/s3fake: a store in a directory, for make run-replicated).
+func Handler(backend gofakes3.Backend) http.Handler {
+	return (&Server{}).handler(backend)
+}
+
+func (s *Server) handler(backend gofakes3.Backend) http.Handler {
+	return s.guard(gofakes3.New(backend, gofakes3.WithIntegrityCheck(true)).Server())
 }
 
 func (s *Server) guard(next http.Handler) http.Handler {

@@ -1,6 +1,7 @@
 package sms_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -101,6 +102,27 @@ func TestTemplatesRender(t *testing.T) {
 		}
 		if tc := tpl.TencentText(); strings.Contains(tc, "${") || (len(tpl.Params) > 0 && !strings.Contains(tc, "{1}")) {
 			t.Errorf("%s: Tencent text %q", tpl.Name, tc)
+		}
+	}
+}
+
+// TestDocsListEveryTemplate: docs/SMS.md gives each template with the
+// exact texts to register at both vendors.
+func TestDocsListEveryTemplate(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/SMS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tpl := range sms.Templates() {
+		row := "| `" + tpl.Name + "` |"
+		i := strings.Index(string(doc), row)
+		if i < 0 {
+			t.Errorf("docs/SMS.md has no row for %s", tpl.Name)
+			continue
+		}
+		line, _, _ := strings.Cut(string(doc[i:]), "\n")
+		if !strings.Contains(line, "| "+tpl.Text+" |") || !strings.Contains(line, "| "+tpl.TencentText()+" |") {
+			t.Errorf("docs/SMS.md row of %s does not give its texts: %s", tpl.Name, line)
 		}
 	}
 }

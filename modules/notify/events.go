@@ -13,24 +13,26 @@ import (
 	"ihome/internal/stay"
 	"ihome/modules/house"
 	"ihome/modules/order"
+	"ihome/modules/payment"
 	"ihome/modules/user"
 )
 
-// Hook ids of the order events.
+// Hook ids of the events.
 const (
 	CreatedHookId = "ihome.notify.orderCreated"
 	UpdatedHookId = "ihome.notify.orderUpdated"
+	RefundHookId  = "ihome.notify.refund"
 )
 
 // bindEvents writes the notifications of API.md §8.2 for every writer of
-// an order (API, cron, admin UI). The hooks run at the write itself
-// (…Execute), inside the transaction the order rules opened: the
-// notification commits or rolls back with the order row.
+// an order or a payment (API, cron, admin UI). The hooks run at the write
+// itself (…Execute), inside the transaction the order rules opened: the
+// notification commits or rolls back with the row that caused it.
 func (m *module) bindEvents(app core.App) {
 	app.OnRecordCreateExecute(order.Collection).Bind(&hook.Handler[*core.RecordEvent]{
 		Id: CreatedHookId,
 		Func: func(e *core.RecordEvent) error {
-			return withOrderWrite(e, func(tx core.App) (func() error, error) {
+			return withWrite(e, func(tx core.App) (func() error, error) {
 				return func() error {
 					if e.Record.GetString(order.FieldStatus) != order.WaitAccept {
 						return nil
@@ -43,7 +45,7 @@ func (m *module) bindEvents(app core.App) {
 	app.OnRecordUpdateExecute(order.Collection).Bind(&hook.Handler[*core.RecordEvent]{
 		Id: UpdatedHookId,
 		Func: func(e *core.RecordEvent) error {
-			return withOrderWrite(e, func(tx core.App) (func() error, error) {
+			return withWrite(e, func(tx core.App) (func() error, error) {
 				// the row as stored, not as its caller loaded it: a stale
 				// copy would report a change that is not one
 				stored, err := tx.FindRecordById(order.Collection, e.Record.Id)
@@ -61,13 +63,38 @@ func (m *module) bindEvents(app core.App) {
 			})
 		},
 	})
+	// a refund the provider confirmed (API.md §6.4, and the full refund of
+	// a payment that came too late, §6.2): the payment's refund grows
+	app.OnRecordUpdateExecute(payment.Collection).Bind(&hook.Handler[*core.RecordEvent]{
+		Id: RefundHookId,
+		Func: func(e *core.RecordEvent) error {
+			return withWrite(e, func(tx core.App) (func() error, error) {
+				stored, err := tx.FindRecordById(payment.Collection, e.Record.Id)
+				if err != nil {
+					return nil, err
+				}
+				before := int64(stored.GetInt(payment.FieldRefund))
+				return func() error {
+					fen := int64(e.Record.GetInt(payment.FieldRefund)) - before
+					if fen <= 0 {
+						return nil
+					}
+					o, err := tx.FindRecordById(order.Collection, e.Record.GetString(payment.FieldOrder))
+					if err != nil {
+						return err
+					}
+					return m.add(tx, o, KindRefunded, fen)
+				}, nil
+			})
+		},
+	})
 }
 
-// withOrderWrite runs before, the write (e.Next) and what before returned
-// in one transaction: the caller's (the order rules always open one), or
-// a new one, so that the write and its notification commit together
-// whoever saves the order. The event gets the caller's App back.
-func withOrderWrite(e *core.RecordEvent, before func(tx core.App) (func() error, error)) error {
+// withWrite runs before, the write (e.Next) and what before returned in
+// one transaction: the caller's (the order rules always open one), or a
+// new one, so that the write and its notification commit together
+// whoever saves the row. The event gets the caller's App back.
+func withWrite(e *core.RecordEvent, before func(tx core.App) (func() error, error)) error {
 	outer := e.App
 	defer func() { e.App = outer }()
 	return e.App.RunInTransaction(func(tx core.App) error {
@@ -98,7 +125,7 @@ func kindOf(before string, o *core.Record) string {
 		return KindOrderRejected
 	case after == order.Canceled && before == order.WaitAccept && comment == order.ExpiredComment:
 		return KindOrderExpired
-	case after == order.Canceled && before == order.WaitPayment && comment == PayExpiredComment:
+	case after == order.Canceled && before == order.WaitPayment && comment == payment.PayExpiredComment:
 		return KindPayExpired
 	case after == order.Canceled:
 		return KindOrderCanceled
@@ -216,7 +243,7 @@ func text(kind string, o, h *core.Record, fen int64) string {
 	switch kind {
 	case KindOrderNew:
 		return fmt.Sprintf("新的预订申请：%s，共%d天，¥%s。请尽快接单或拒单。", stayText,
-			o.GetInt(order.FieldDays), yuan(int64(o.GetInt(order.FieldAmount))))
+			o.GetInt(order.FieldDays), price(int64(o.GetInt(order.FieldAmount))))
 	case KindOrderAccepted:
 		if o.GetString(order.FieldStatus) == order.WaitPayment {
 			return "房东已接单：" + stayText + "。请尽快完成支付。"
@@ -231,14 +258,23 @@ func text(kind string, o, h *core.Record, fen int64) string {
 	case KindPayExpired:
 		return "未在规定时间内支付，订单已取消：" + stayText + "。"
 	case KindRefunded:
-		return fmt.Sprintf("退款 ¥%s 已按原支付方式退回：%s。", yuan(fen), stayText)
+		return fmt.Sprintf("退款 ¥%s 已按原支付方式退回：%s。", price(fen), stayText)
 	case KindPaid:
-		return fmt.Sprintf("房客已付款：%s，¥%s。", stayText, yuan(int64(o.GetInt(order.FieldAmount))))
+		return fmt.Sprintf("房客已付款：%s，¥%s。", stayText, price(int64(o.GetInt(order.FieldAmount))))
 	}
 	return stayText
 }
 
-// yuan is fen as yuan with two decimals (29950 → "299.50").
+// price is fen as the pages show yuan: 77400 → "774", 29950 → "299.50".
+func price(fen int64) string {
+	if fen%100 == 0 {
+		return fmt.Sprint(fen / 100)
+	}
+	return yuan(fen)
+}
+
+// yuan is fen as yuan with two decimals (29950 → "299.50"), the SMS
+// templates' money parameter.
 func yuan(fen int64) string {
 	sign := ""
 	if fen < 0 {

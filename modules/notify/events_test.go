@@ -14,6 +14,7 @@ import (
 	"ihome/modules"
 	"ihome/modules/notify"
 	"ihome/modules/order"
+	"ihome/modules/payment"
 )
 
 // TestCommittedBookingNotifiesTheLandlordOnce: a booking writes exactly
@@ -171,7 +172,7 @@ func TestStatusChangesNotify(t *testing.T) {
 	paid := s.app.CreateOrder(s.house, s.other, s.app.Today(20), s.app.Today(21), order.Paid)
 	expired := s.app.CreateOrder(s.house, s.other, s.app.Today(30), s.app.Today(31), order.WaitPayment)
 	expired.Set(order.FieldStatus, order.Canceled)
-	expired.Set(order.FieldComment, notify.PayExpiredComment)
+	expired.Set(order.FieldComment, payment.PayExpiredComment)
 	if err := s.app.Save(expired); err != nil {
 		t.Fatal(err)
 	}
@@ -186,5 +187,62 @@ func TestStatusChangesNotify(t *testing.T) {
 		if !s.outbox(t, n).GetBool(notify.FieldUrgent) || !strings.Contains(n.GetString(notify.FieldText), "支付") {
 			t.Fatalf("acceptance into WAIT_PAYMENT: %v", n)
 		}
+	}
+}
+
+// TestConfirmedRefundNotifiesTheGuest: when a payment's refund confirmed
+// by the provider grows (API.md §6.4), the guest is told how much, once;
+// other saves of the payment tell nobody.
+func TestConfirmedRefundNotifiesTheGuest(t *testing.T) {
+	s := newStage(t)
+	o := s.app.CreateOrder(s.house, s.guest, s.app.Today(5), s.app.Today(6), order.Canceled)
+	col, err := s.app.FindCollectionByNameOrId(payment.Collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := core.NewRecord(col)
+	p.Set(payment.FieldOrder, o.Id)
+	p.Set(payment.FieldProvider, payment.ProviderFake)
+	p.Set(payment.FieldOutTradeNo, "T"+o.Id)
+	p.Set(payment.FieldAmount, 20000)
+	p.Set(payment.FieldStatus, payment.Paid)
+	p.Set(payment.FieldExpiresAt, s.app.Clock.Now())
+	if err := s.app.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	before := len(s.notes(t, s.guest)) // the cancellation's
+	p.Set(payment.FieldRefundDue, 10050)
+	if err := s.app.Save(p); err != nil { // owed, not yet refunded
+		t.Fatal(err)
+	}
+	p.Set(payment.FieldRefund, 10050)
+	p.Set(payment.FieldStatus, payment.PartialRefund)
+	if err := s.app.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	notes := s.notes(t, s.guest)
+	if len(notes) != before+1 {
+		t.Fatalf("%d notifications, want %d", len(notes), before+1)
+	}
+	n := notes[len(notes)-1]
+	if n.GetString(notify.FieldKind) != notify.KindRefunded || !strings.Contains(n.GetString(notify.FieldText), "¥100.50") {
+		t.Fatalf("refund notification %v", n)
+	}
+	var params map[string]string
+	if err := s.outbox(t, n).UnmarshalJSONField(notify.FieldParams, &params); err != nil {
+		t.Fatal(err)
+	}
+	if params[sms.ParamMoney] != "100.50" || params[sms.ParamOrder] != o.Id || len(params) != 2 {
+		t.Fatalf("params %v", params)
+	}
+	s.deliver()
+	refunds := 0
+	for _, d := range s.fake.Deliveries() {
+		if d.Template == sms.TemplateRefunded && d.Params[sms.ParamMoney] == "100.50" {
+			refunds++
+		}
+	}
+	if refunds != 1 {
+		t.Fatalf("%d refund messages sent: %+v", refunds, s.fake.Deliveries())
 	}
 }

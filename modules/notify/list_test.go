@@ -119,7 +119,7 @@ func TestMarkRead(t *testing.T) {
 	} {
 		var v map[string]any
 		_ = json.Unmarshal([]byte(body), &v)
-		r := s.landlordC.Put("/api/v1.0/notifications/read", v).Expect(t, http.StatusOK, "4103")
+		r := s.landlordC.Malformed().Put("/api/v1.0/notifications/read", v).Expect(t, http.StatusOK, "4103")
 		if r.Errmsg != "参数错误: "+field {
 			t.Fatalf("%s: %s", body, r.Errmsg)
 		}

@@ -10,7 +10,8 @@
 // notifications with GET /notifications and mark them read.
 //
 // It sits above order and payment (DESIGN.md §2): it binds its hooks on
-// the orders collection through order's exported names.
+// the orders and payments collections through their modules' exported
+// names.
 package notify
 
 import (
@@ -60,19 +61,13 @@ const (
 	KindOrderCanceled = "order_canceled" // guest: the order was canceled
 	KindOrderExpired  = "order_expired"  // guest: the landlord did not answer in time
 	// Payment kinds (API.md §6). KindPaid and KindPayExpired follow the
-	// order's own status changes (WAIT_PAYMENT → PAID, and → CANCELED with
-	// PayExpiredComment) and work as soon as the payment module moves
-	// orders. KindRefunded is the payment module's: bind a hook on its
-	// payments collection here (events.go, beside the order hooks) that
-	// calls add with the refund in fen, in the refund's transaction.
+	// order's status (WAIT_PAYMENT → PAID; → CANCELED with
+	// payment.PayExpiredComment); KindRefunded follows the payment's
+	// confirmed refund (payments.refund growing).
 	KindPayExpired = "pay_expired" // guest: the pay window ended
 	KindRefunded   = "refunded"    // guest: a refund was made
 	KindPaid       = "paid"        // landlord: the guest paid
 )
-
-// PayExpiredComment is the reason API.md §6 gives an order canceled
-// because its pay window ended; the payment module must write this text.
-const PayExpiredComment = "未在规定时间内支付"
 
 // Outbox states.
 const (
@@ -106,7 +101,8 @@ type Config struct {
 	// MaxAttempts: after this many failures a message is FAILED.
 	MaxAttempts int
 	// QuietHours ("22:00-08:00", server time zone) delay the messages
-	// that are not urgent until they end; "off" sends at any hour.
+	// that are not urgent until they end; "off" sends at any hour. The
+	// log provider, which texts nobody, ignores them.
 	QuietHours string
 	PageSize   int // notifications a page (20)
 	Batch      int // outbox rows one pass sends at most (50)
@@ -167,6 +163,9 @@ func Register(app core.App, a *api.API, cfg Config) error {
 	quiet, err := parseQuietHours(cfg.QuietHours)
 	if err != nil {
 		return err
+	}
+	if _, ok := cfg.SMS.(sms.Log); ok {
+		quiet = quietHours{} // it wakes nobody: staff and developers read sms_outbox at once
 	}
 	m := &module{cfg: cfg, quiet: quiet, provider: providerName(cfg.SMS), wake: make(chan struct{}, 1)}
 	m.ctx, m.cancel = context.WithCancel(context.Background())

@@ -78,19 +78,22 @@ func (m *module) deliver(ctx context.Context, app core.App) time.Time {
 	err := app.DB().Select("id").From(OutboxCollection).
 		Where(dbx.HashExp{FieldState: StatePending}).
 		AndWhere(dbx.NewExp(FieldNextTry+" <= {:now}", dbx.Params{"now": dbTime(now)})).
-		OrderBy(FieldNextTry, "id").Limit(int64(m.cfg.Batch)).Column(&ids)
+		OrderBy(FieldNextTry, "created", "id").Limit(int64(m.cfg.Batch)).Column(&ids)
 	if err != nil {
 		app.Logger().Error("notify: cannot read the outbox", "error", err)
 		return now.Add(idleWait)
 	}
+	moved := 0
 	for _, id := range ids {
 		if ctx.Err() != nil {
 			break
 		}
-		m.attempt(ctx, app, id)
+		if m.attempt(ctx, app, id) {
+			moved++
+		}
 	}
-	if len(ids) == m.cfg.Batch {
-		return now // more are due
+	if len(ids) == m.cfg.Batch && moved > 0 {
+		return now // more are due (a batch that cannot move waits, not spins)
 	}
 	var next sql.NullString
 	err = app.DB().Select("MIN(" + FieldNextTry + ")").From(OutboxCollection).
@@ -108,10 +111,12 @@ func (m *module) deliver(ctx context.Context, app core.App) time.Time {
 // attempt sends outbox row id once. The attempt is recorded (attempts,
 // next try after the backoff) and committed before the vendor is called:
 // if the process dies during the call, the row is sent again after its
-// backoff with the same idempotency key (at least once).
-func (m *module) attempt(ctx context.Context, app core.App, id string) {
+// backoff with the same idempotency key (at least once). It reports
+// whether the row moved on (tried, or held back for quiet hours).
+func (m *module) attempt(ctx context.Context, app core.App, id string) bool {
 	now := m.cfg.Now()
 	var rec *core.Record
+	held := false
 	err := app.RunInTransaction(func(tx core.App) error {
 		r, err := tx.FindRecordById(OutboxCollection, id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -124,6 +129,7 @@ func (m *module) attempt(ctx context.Context, app core.App, id string) {
 		}
 		if end, quiet := m.quiet.until(now, m.cfg.Location); quiet && !r.GetBool(FieldUrgent) {
 			r.Set(FieldNextTry, end)
+			held = true
 			return tx.Save(r)
 		}
 		attempts := r.GetInt(FieldAttempts) + 1
@@ -137,10 +143,10 @@ func (m *module) attempt(ctx context.Context, app core.App, id string) {
 	})
 	if err != nil {
 		app.Logger().Error("notify: cannot claim an outbox row", "id", id, "error", err)
-		return
+		return false
 	}
 	if rec == nil {
-		return
+		return held
 	}
 
 	msg, err := message(rec)
@@ -175,6 +181,7 @@ func (m *module) attempt(ctx context.Context, app core.App, id string) {
 		level("notify: text message not sent", "id", id, "key", rec.GetString(FieldKey), "template", rec.GetString(FieldTemplate),
 			"attempt", attempts, "state", rec.GetString(FieldState), "next_try", rec.GetDateTime(FieldNextTry).String(), "error", err)
 	}
+	return true
 }
 
 // backoff is the wait after the n-th failed attempt: RetryBase doubling,

@@ -179,3 +179,23 @@ func TestWorkerWakesAfterCommitOutsideTheRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestLogProviderIgnoresQuietHours: the log provider texts nobody, so at
+// 23:00 its messages land in sms_outbox at once (make demo, development).
+func TestLogProviderIgnoresQuietHours(t *testing.T) {
+	s := newStage(t, func(c *modules.Config) {
+		c.SMS = nil // the default: sms.Log into sms_outbox
+		c.Notify.QuietHours = "22:00-08:00"
+	})
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	now := s.app.Clock.Now().In(shanghai)
+	s.app.Clock.Set(time.Date(now.Year(), now.Month(), now.Day(), 23, 0, 0, 0, shanghai))
+	s.book(s.guestC, 20, 21).OK(t)
+	s.deliver()
+	if n := s.app.Count("SELECT count(*) FROM sms_outbox WHERE mobile = '" + s.landlord.GetString("mobile") + "' AND text LIKE '%新的预订申请%'"); n != 1 {
+		t.Fatalf("%d messages in sms_outbox, want 1", n)
+	}
+	if st := s.outbox(t, s.notes(t, s.landlord)[0]).GetString(notify.FieldState); st != notify.StateSent {
+		t.Fatalf("state %s", st)
+	}
+}

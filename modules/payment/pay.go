@@ -117,11 +117,11 @@ func subject(orderId, title string) string {
 type paymentView struct {
 	OrderId     int64  `json:"order_id"`
 	OrderStatus string `json:"order_status"`
-	Status      string `json:"status"`    // the payment's (API.md §6.5)
-	Amount      int64  `json:"amount"`    // fen
-	Refund      int64  `json:"refund"`    // fen refunded, confirmed by the provider
+	Status      string `json:"status"`     // the payment's (API.md §6.5)
+	Amount      int64  `json:"amount"`     // fen
+	Refund      int64  `json:"refund"`     // fen refunded, confirmed by the provider
 	RefundDue   int64  `json:"refund_due"` // fen to refund in all (refund < refund_due: under way)
-	Expires     string `json:"expires"`   // end of the pay window, YYYY-MM-DD HH:MM:SS
+	Expires     string `json:"expires"`    // end of the pay window, YYYY-MM-DD HH:MM:SS
 	SecondsLeft int64  `json:"seconds_left"`
 	PaidAt      string `json:"paid_at"` // "" when unpaid
 	// CancelRefund is what a cancel now would refund (a PAID order; 0 else).

@@ -52,7 +52,7 @@ const (
 	FieldNextTry      = "next_try"
 	FieldLastError    = "last_error"
 	FieldPayURL       = "pay_url"
-	FieldNotify       = "notify" // the last verified notify, raw
+	FieldNotify       = "notify" // the verified notify that recorded the payment, raw (a repeat changes nothing)
 )
 
 // Payment statuses (API.md §6.5). A PAID payment whose order was canceled
@@ -164,7 +164,11 @@ func (c Config) Check() error {
 	case "", ProviderNone, ProviderFake:
 		return nil
 	case ProviderAlipay:
-		return c.Alipay.check()
+		if err := c.Alipay.check(); err != nil {
+			return err
+		}
+		_, err := newAlipay(c.Alipay, c.Timeout) // the keys must read and parse
+		return err
 	}
 	return fmt.Errorf("--payment [IHOME_PAYMENT] %q: want none, alipay or fake", c.Provider)
 }

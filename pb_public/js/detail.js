@@ -1,5 +1,5 @@
 import { get, facilities, ERR } from './api.js';
-import { $, el, img, thumb, yuan, idParam, pageError, AVATAR_PLACEHOLDER } from './ui.js';
+import { $, el, img, thumb, yuan, idParam, pageError, AVATAR_PLACEHOLDER, CANCEL_POLICIES } from './ui.js';
 import { monthView } from './month.js';
 
 async function init() {
@@ -57,6 +57,7 @@ async function init() {
     ['押金', `¥${yuan(h.deposit)}`],
     ['最少入住', `${h.min_days} 天`],
     ['最多入住', h.max_days ? `${h.max_days} 天` : '无限制'],
+    ['取消政策', CANCEL_POLICIES[h.cancel_policy] || CANCEL_POLICIES.flexible],
   ];
   $('#facts').replaceChildren(...facts.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v))));
 

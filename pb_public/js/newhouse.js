@@ -46,6 +46,7 @@ function readForm() {
   if ((body.max_days = intField('max_days', 0, 3650, '最多入住天数')) === null) return null;
   if (body.max_days && body.max_days < body.min_days) return fieldError(form, 'max_days', '最多入住天数不能少于最少入住天数（0 表示不限）'), null;
   body.facility = [...form.querySelectorAll('input[name=facility]:checked')].map((c) => Number(c.value));
+  body.cancel_policy = form.cancel_policy.value;
   return body;
 }
 

@@ -95,6 +95,13 @@ export const STATUS_LABELS = {
 };
 export const statusLabel = (s) => STATUS_LABELS[s] || s;
 
+/** The cancellation policies of API.md §6.4, as guests read them. */
+export const CANCEL_POLICIES = {
+  flexible: '灵活：入住前一天及以前取消全额退款，入住当天取消不退款',
+  moderate: '适中：入住前 5 天及以前取消全额退款，之后取消退 50%',
+  strict: '严格：入住前 7 天及以前取消退 50%，之后取消不退款',
+};
+
 /**
  * Where to go after logging in: raw (the ?next= of login and register
  * pages) as a path on this site, or the home page. The browser's own URL
@@ -251,3 +258,6 @@ export function houseCard(h, lines, aside) {
         ...lines),
       aside));
 }
+
+// Every page with a header shows the notifications bell (bell.js, API.md §8.3).
+import('./bell.js');
