@@ -73,6 +73,8 @@ type Config struct {
 	// MaxStayDays caps a stay, both ends included, for every writer of an
 	// order (API.md §1.7, default 366).
 	MaxStayDays int
+	// ListPageSize is how many orders a page of GET /orders holds (API.md §1.7, 50).
+	ListPageSize int
 	// AcceptTo is the status the landlord's accept moves an order to:
 	// WaitComment (no payment step, the default) or WaitPayment (a
 	// payment provider is configured; API.md §4.3, §6).
@@ -103,6 +105,9 @@ func Register(app core.App, a *api.API, cfg Config) error {
 	}
 	if cfg.MaxStayDays <= 0 {
 		cfg.MaxStayDays = DefaultMaxStayDays
+	}
+	if cfg.ListPageSize <= 0 {
+		cfg.ListPageSize = 50
 	}
 	switch cfg.AcceptTo {
 	case "":

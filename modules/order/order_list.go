@@ -9,6 +9,7 @@ import (
 	"ihome/internal/envelope"
 	"ihome/internal/errno"
 	"ihome/internal/intid"
+	"ihome/internal/params"
 	"ihome/internal/session"
 	"ihome/internal/stay"
 	"ihome/modules/house"
@@ -28,13 +29,16 @@ type listItem struct {
 	Refund    int64  `json:"refund"` // fen, 0 when none (API.md §6.5)
 }
 
-// GET /orders?role=custom|landlord: my bookings, or the bookings of my houses.
+// GET /orders?role=custom|landlord&p=: my bookings, or the bookings of my
+// houses, newest first, 50 a page (API.md §4.2, §1.7): data {orders,
+// total_page}. 4103 role.
 func (m *module) list(e *core.RequestEvent) error {
 	me := session.User(e).Id
-	q := e.App.DB().Select(
-		"o.id", "h.id AS house_id", "h.title", "h."+house.FieldIndexImage+" AS first_image",
-		"o.start_date", "o.end_date", "o.created", "o.days", "o.amount", "o.status", "o.comment", "o."+FieldRefund+" AS refund",
-	).From(Collection+" o").InnerJoin(house.Collection+" h", dbx.NewExp("h.id = o.house"))
+	columns := []string{
+		"o.id", "h.id AS house_id", "h.title", "h." + house.FieldIndexImage + " AS first_image",
+		"o.start_date", "o.end_date", "o.created", "o.days", "o.amount", "o.status", "o.comment", "o." + FieldRefund + " AS refund",
+	}
+	q := e.App.DB().Select(columns...).From(Collection+" o").InnerJoin(house.Collection+" h", dbx.NewExp("h.id = o.house"))
 	switch e.Request.URL.Query().Get("role") {
 	case "custom":
 		q = q.Where(dbx.HashExp{"o.guest": me})
@@ -57,7 +61,14 @@ func (m *module) list(e *core.RequestEvent) error {
 		Comment    string `db:"comment"`
 		Refund     int64  `db:"refund"`
 	}
-	if err := q.OrderBy("o.created DESC", "CAST(o.id AS INTEGER) DESC").All(&rows); err != nil {
+	var total int
+	if err := q.Select("COUNT(*)").Row(&total); err != nil {
+		return err
+	}
+	size := m.cfg.ListPageSize
+	err := q.Select(columns...).OrderBy("o.created DESC", "CAST(o.id AS INTEGER) DESC").
+		Offset(int64(params.Offset(params.Page(e.Request.URL.Query()), size))).Limit(int64(size)).All(&rows)
+	if err != nil {
 		return err
 	}
 	items := make([]listItem, len(rows))
@@ -76,5 +87,8 @@ func (m *module) list(e *core.RequestEvent) error {
 			Refund:    r.Refund,
 		}
 	}
-	return envelope.OK(e, map[string]any{"orders": items})
+	return envelope.OK(e, struct {
+		Orders    []listItem `json:"orders"`
+		TotalPage int64      `json:"total_page"`
+	}{items, params.Pages(total, size)})
 }

@@ -10,6 +10,7 @@ import (
 	"ihome/internal/envelope"
 	"ihome/internal/errno"
 	"ihome/internal/intid"
+	"ihome/internal/params"
 	"ihome/internal/session"
 	"ihome/internal/stay"
 	"ihome/modules/house"
@@ -77,24 +78,6 @@ func (m *module) toItems(rows []listRow) []listItem {
 	return items
 }
 
-// page reads the p parameter: a positive integer, else 1 (API.md §3.7, §1.7).
-func page(e *core.RequestEvent) int64 {
-	if p := intid.Int(e.Request.URL.Query().Get("p")); p > 0 {
-		return p
-	}
-	return 1
-}
-
-// offset is where page p starts; 2^40 pages is past any last page, and the
-// product cannot overflow.
-func offset(p int64, size int) int {
-	return int(min(p-1, 1<<40) * int64(size))
-}
-
-func pages(total, size int) int64 {
-	return int64((total + size - 1) / size)
-}
-
 // GET /user/houses?p=: the logged-in landlord's houses, newest first, 50 a
 // page (API.md §3.2, §1.7). data: {houses: [item], total_page}.
 func (m *module) myHouses(e *core.RequestEvent) error {
@@ -106,14 +89,14 @@ func (m *module) myHouses(e *core.RequestEvent) error {
 	var rows []listRow
 	err := listQuery(e.App).Where(owner).
 		OrderBy("h.created DESC", "CAST(h.id AS INTEGER) DESC").
-		Offset(int64(offset(page(e), m.cfg.ListPageSize))).Limit(int64(m.cfg.ListPageSize)).All(&rows)
+		Offset(int64(params.Offset(params.Page(e.Request.URL.Query()), m.cfg.ListPageSize))).Limit(int64(m.cfg.ListPageSize)).All(&rows)
 	if err != nil {
 		return err
 	}
 	return envelope.OK(e, struct {
 		Houses    []listItem `json:"houses"`
 		TotalPage int64      `json:"total_page"`
-	}{m.toItems(rows), pages(total, m.cfg.ListPageSize)})
+	}{m.toItems(rows), params.Pages(total, m.cfg.ListPageSize)})
 }
 
 type searchResult struct {
@@ -129,11 +112,11 @@ func (m *module) search(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	p := page(e)
+	p := params.Page(e.Request.URL.Query())
 	size := m.cfg.PageSize
-	ids, total, ok := m.index.search(q, offset(p, size), size)
+	ids, total, ok := m.index.search(q, params.Offset(p, size), size)
 	if !ok { // still loading, or dropped after a failed refresh
-		if ids, total, err = sqlSearch(e.App, q, offset(p, size), size); err != nil {
+		if ids, total, err = sqlSearch(e.App, q, params.Offset(p, size), size); err != nil {
 			return err
 		}
 	}
@@ -141,7 +124,7 @@ func (m *module) search(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return envelope.OK(e, searchResult{Houses: m.toItems(rows), TotalPage: pages(total, size), CurrentPage: p})
+	return envelope.OK(e, searchResult{Houses: m.toItems(rows), TotalPage: params.Pages(total, size), CurrentPage: p})
 }
 
 // parseQuery validates aid, sd, ed and sk: sd alone is a one-day stay, ed
