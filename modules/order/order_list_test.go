@@ -29,7 +29,7 @@ func TestOrderListPages(t *testing.T) {
 		{"", "[{5} {4}] 3"}, {"&p=2", "[{3} {2}] 3"}, {"&p=3", "[{1}] 3"}, {"&p=4", "[] 3"}, {"&p=x", "[{5} {4}] 3"},
 	} {
 		var got page
-		guestC.Get("/api/v1.0/orders?role=custom" + tc.p).OK(t).Decode(t, &got)
+		guestC.Get("/api/v1.0/orders?role=custom"+tc.p).OK(t).Decode(t, &got)
 		if s := fmt.Sprint(got.Orders, " ", got.TotalPage); s != tc.want {
 			t.Errorf("p%s: %s, want %s", tc.p, s, tc.want)
 		}
