@@ -30,16 +30,7 @@ func captcha(t testing.TB, app *apptest.App, c *apptest.Client, key string) stri
 // newSuperuser saves a staff account (the admin UI's _superusers).
 func newSuperuser(t testing.TB, app *apptest.App) *core.Record {
 	t.Helper()
-	staff, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	su := core.NewRecord(staff)
-	su.SetEmail("staff@example.com")
-	su.SetPassword("staff-password-1")
-	if err := app.Save(su); err != nil {
-		t.Fatal(err)
-	}
+	su, _ := app.NewStaff()
 	return su
 }
 

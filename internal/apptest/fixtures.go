@@ -172,3 +172,37 @@ func (a *App) Today(days int) string {
 	}
 	return stay.Today(a.Clock.Now(), loc).AddDays(days).String()
 }
+
+// NewStaff saves a new superuser (the admin UI's staff) and returns it
+// with a client that talks to PocketBase's own APIs with its auth token,
+// as the admin UI does.
+func (a *App) NewStaff() (*core.Record, *Client) {
+	a.t.Helper()
+	col, err := a.FindCollectionByNameOrId(core.CollectionNameSuperusers)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	n, err := a.CountRecords(col)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	su := core.NewRecord(col)
+	su.SetEmail("staff@example.com") // the first; then staff1@…, staff2@…
+	if n > 0 {
+		su.SetEmail(fmt.Sprintf("staff%d@example.com", n))
+	}
+	su.SetPassword(StaffPassword)
+	if err := a.Save(su); err != nil {
+		a.t.Fatal(err)
+	}
+	token, err := su.NewAuthToken()
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	c := a.Client()
+	c.Bearer, c.NoCSRF = token, true
+	return su, c
+}
+
+// StaffPassword is the password of the accounts NewStaff makes.
+const StaffPassword = "staff-password-1"

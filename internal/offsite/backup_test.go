@@ -103,21 +103,8 @@ func TestBackupsGoToTheBucketAndRestore(t *testing.T) {
 // staffToken is a superuser's token (the admin UI's staff).
 func staffToken(t *testing.T, app *apptest.App) string {
 	t.Helper()
-	staff, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	su := core.NewRecord(staff)
-	su.SetEmail("staff@example.com")
-	su.SetPassword("staff-password-1")
-	if err := app.Save(su); err != nil {
-		t.Fatal(err)
-	}
-	token, err := su.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
+	_, c := app.NewStaff()
+	return c.Bearer
 }
 
 // dump is every row of table, in id order, as text.

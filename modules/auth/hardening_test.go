@@ -197,25 +197,11 @@ func TestLogoutEverywhere(t *testing.T) {
 	again.Get("/api/v1.0/session").Expect(t, http.StatusOK, "4101")
 }
 
-// staffClient returns a client authenticated as a new superuser, with
-// PocketBase's own superuser token.
+// staffClient is a new superuser's client, with PocketBase's own token.
 func staffClient(t *testing.T, app *apptest.App) *apptest.Client {
 	t.Helper()
-	col, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	su := core.NewRecord(col)
-	su.SetEmail(fmt.Sprintf("staff%d@example.com", time.Now().UnixNano()))
-	su.SetPassword("staff-password-1")
-	if err := app.Save(su); err != nil {
-		t.Fatal(err)
-	}
-	token, err := su.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bearer(app, token)
+	_, c := app.NewStaff()
+	return c
 }
 
 // TestStaffPasswordChangeRevokesSessions (API.md §1.7): staff set a user's

@@ -74,26 +74,10 @@ func tally(rs []*apptest.Response) map[string]int {
 	return m
 }
 
-// staffClient saves a superuser (staff in the admin UI) and returns a
-// client that talks to PocketBase's record API with its token.
+// staffClient is a new superuser's client (apptest.NewStaff).
 func staffClient(t *testing.T, app *apptest.App) *apptest.Client {
 	t.Helper()
-	col, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	su := core.NewRecord(col)
-	su.SetEmail("staff@example.com")
-	su.SetPassword("staff-password-1")
-	if err := app.Save(su); err != nil {
-		t.Fatal(err)
-	}
-	token, err := su.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := app.Client()
-	c.Bearer, c.NoCSRF = token, true
+	_, c := app.NewStaff()
 	return c
 }
 

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pocketbase/pocketbase/core"
-
 	"ihome/internal/apptest"
 )
 
@@ -121,22 +119,7 @@ func TestStaffRenameTextRule(t *testing.T) {
 	u2, c2 := app.NewUser(2)
 	c1.Post("/api/v1.0/user/name", map[string]any{"name": "李四"}).OK(t)
 
-	col, err := app.FindCollectionByNameOrId(core.CollectionNameSuperusers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	su := core.NewRecord(col)
-	su.SetEmail("staff@example.com")
-	su.SetPassword("staff-password-1")
-	if err := app.Save(su); err != nil {
-		t.Fatal(err)
-	}
-	token, err := su.NewAuthToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	staff := app.Client()
-	staff.Bearer, staff.NoCSRF = token, true
+	_, staff := app.NewStaff()
 	patch := func(body map[string]any) *apptest.Response {
 		return staff.Do(http.MethodPatch, "/api/collections/users/records/"+u2.Id, body)
 	}
