@@ -34,17 +34,24 @@ func ihomeBinary(t *testing.T) string {
 	return bin
 }
 
+// seededCity builds the binary and seeds a data dir with a small city
+// (no pictures) for a kill -9 test: the binary and the dir.
+func seededCity(t *testing.T, users, houses, orders int) (bin, dir string) {
+	t.Helper()
+	bin, dir = ihomeBinary(t), t.TempDir()
+	if out, err := exec.Command(bin, "seed", "--dir", dir, "--users", fmt.Sprint(users), "--houses", fmt.Sprint(houses),
+		"--orders", fmt.Sprint(orders), "--pictures", "0").CombinedOutput(); err != nil {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	return bin, dir
+}
+
 // TestCrashUnderLoad kills the server with SIGKILL in the middle of
 // concurrent bookings and reviews, three times, and checks after each
 // restart that every acknowledged write is there and the data is
 // consistent.
 func TestCrashUnderLoad(t *testing.T) {
-	bin := ihomeBinary(t)
-	dir := t.TempDir()
-	if out, err := exec.Command(bin, "seed", "--dir", dir, "--users", "100", "--houses", "200",
-		"--orders", "2000", "--pictures", "0").CombinedOutput(); err != nil {
-		t.Fatalf("seed: %v\n%s", err, out)
-	}
+	bin, dir := seededCity(t, 100, 200, 2000)
 	client := &http.Client{Timeout: 5 * time.Second}
 	var booked, reviewed []int64 // acknowledged with errno 0 before a kill
 	for round := range 3 {

@@ -22,12 +22,7 @@ import (
 // vendor healthy, each is delivered once, and a third start sends none of
 // them again.
 func TestNotificationsSurviveKill9(t *testing.T) {
-	bin := ihomeBinary(t)
-	dir := t.TempDir()
-	if out, err := exec.Command(bin, "seed", "--dir", dir, "--users", "40", "--houses", "6",
-		"--orders", "0", "--pictures", "0").CombinedOutput(); err != nil {
-		t.Fatalf("seed: %v\n%s", err, out)
-	}
+	bin, dir := seededCity(t, 40, 6, 0)
 	fake := smsfake.NewAliyun(t)
 	fake.Fail(smsfake.Throttled, -1)
 	cfg := fake.Config()

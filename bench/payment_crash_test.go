@@ -26,12 +26,7 @@ import (
 // answer are posted again, as Alipay does until it gets success, and
 // converge: every order PAID once, every payment PAID once.
 func TestPaymentNotifiesSurviveKill9(t *testing.T) {
-	bin := ihomeBinary(t)
-	dir := t.TempDir()
-	if out, err := exec.Command(bin, "seed", "--dir", dir, "--users", "100", "--houses", "30",
-		"--orders", "0", "--pictures", "0").CombinedOutput(); err != nil {
-		t.Fatalf("seed: %v\n%s", err, out)
-	}
+	bin, dir := seededCity(t, 100, 30, 0)
 	gw := alipayfake.New(t)
 	keys := t.TempDir()
 	priv, pub := filepath.Join(keys, "app_private_key.pem"), filepath.Join(keys, "alipay_public_key.pem")
