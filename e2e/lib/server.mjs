@@ -47,7 +47,9 @@ async function waitHealthy(base, proc, timeoutMs = 30000) {
 }
 
 /**
- * @param {{payment?: string}} [opts] payment: the --payment provider (e.g. 'fake')
+ * @param {{payment?: string, publicDir?: string, args?: string[]}} [opts] payment: the
+ *   --payment provider (e.g. 'fake'); publicDir: the pages to serve (else
+ *   $IHOME_PUBLIC_DIR, else the embedded ones); args: more flags (e.g. --compat)
  * @returns {Promise<{base: string, dir: string, logFile: string, stop: (keep?: boolean) => Promise<void>}>}
  */
 export async function startServer(opts = {}) {
@@ -60,8 +62,10 @@ export async function startServer(opts = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const args = ['serve', '--dir', dataDir, '--http', `127.0.0.1:${port}`];
-  if (process.env.IHOME_PUBLIC_DIR) args.push('--publicDir', resolve(process.env.IHOME_PUBLIC_DIR));
+  const publicDir = opts.publicDir || process.env.IHOME_PUBLIC_DIR;
+  if (publicDir) args.push('--publicDir', resolve(publicDir));
   if (opts.payment) args.push('--payment', opts.payment);
+  args.push(...(opts.args || []));
   const logFile = join(dir, 'server.log');
   const log = createWriteStream(logFile);
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
