@@ -131,6 +131,10 @@ func main() {
 	if legacyCfg.Enabled() && *publicDir == "" {
 		badConfig("--compat %s needs --publicDir: the front-end's own pages", *compat)
 	}
+	// the fake cashier is one of our embedded pages, which a profile never serves
+	if legacyCfg.Enabled() && payCfg.Provider == payment.ProviderFake {
+		badConfig("--compat %s cannot use --payment fake: its cashier page is one of ours; use --payment alipay (the sandbox) or none", *compat)
+	}
 	// a payment provider must be configured whole, or the server does not start
 	if err := payCfg.Check(); err != nil {
 		badConfig("%v", err)

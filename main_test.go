@@ -79,6 +79,7 @@ func TestBadConfigurationStopsStartUp(t *testing.T) {
 		{"flag without its value", nil, []string{"--captcha-ttl"}, []string{"--captcha-ttl"}},
 		{"unknown front-end profile", []string{"IHOME_COMPAT=django"}, nil, []string{"IHOME_COMPAT", `"django"`}},
 		{"profile without the pages", nil, []string{"--compat", "flask"}, []string{"--compat flask", "--publicDir"}},
+		{"profile with the fake cashier", nil, []string{"--compat", "gocourse", "--publicDir", ".", "--payment", "fake"}, []string{"--compat gocourse", "--payment fake"}},
 		{"unknown payment provider", []string{"IHOME_PAYMENT=paypal"}, nil, []string{"IHOME_PAYMENT", `"paypal"`}},
 		{"half-configured Alipay", []string{"IHOME_ALIPAY_APP_ID=2021000000000001"}, []string{"--payment", "alipay"},
 			[]string{"--alipay-private-key-file", "--alipay-public-key-file", "--alipay-gateway", "--alipay-notify-url", "--alipay-return-url"}},
