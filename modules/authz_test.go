@@ -14,9 +14,12 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"ihome/internal/api"
 	"ihome/internal/apptest"
+	"ihome/modules"
 	"ihome/modules/calendar"
 	"ihome/modules/house"
+	"ihome/modules/legacy"
 	"ihome/modules/notify"
 	"ihome/modules/payment"
 )
@@ -72,9 +75,9 @@ type world struct {
 	cell    int
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, opts ...apptest.Option) *world {
 	t.Helper()
-	app := apptest.New(t)
+	app := apptest.New(t, opts...)
 	cheapPasswords(t, app)
 	w := &world{t: t, app: app, users: map[actor]*core.Record{}, tokens: map[actor]string{}, days: 3}
 	for i, a := range []actor{stranger, landlord, customer} {
@@ -154,6 +157,9 @@ type route struct {
 	do                    func(w *world, a actor, c *apptest.Client) *apptest.Response
 	after                 func(w *world, a actor)
 }
+
+// pathParam is a {name} of a declared path.
+var pathParam = regexp.MustCompile(`\{[^}]+\}`)
 
 func (r route) key() string { return r.method + " " + r.path }
 
@@ -395,14 +401,34 @@ func matrix() []route {
 }
 
 // TestAuthorizationMatrix sends every declared /api/v1.0 route as each
-// actor and checks the errno; a route added without a row fails it.
+// actor and checks the errno; a route added without a row fails it. It
+// runs under each --compat profile too (API.md §9): the contract's routes
+// keep their authorization there, and an alias has no row of its own: it
+// has its target's login rule and calls its target's action (api.Alias),
+// so it is covered by the target's row.
 func TestAuthorizationMatrix(t *testing.T) {
-	w := newWorld(t)
+	for _, profile := range []string{legacy.None, legacy.Flask, legacy.GoCourse} {
+		t.Run("compat "+profile, func(t *testing.T) { authorizationMatrix(t, profile) })
+	}
+}
+
+func authorizationMatrix(t *testing.T, profile string) {
+	w := newWorld(t, apptest.WithConfig(func(c *modules.Config) { c.Legacy = legacy.Config{Profile: profile} }))
+	if profile != legacy.None {
+		// docs/openapi.yaml describes --compat none; a profile's translated
+		// answers (yuan, extra fields) are checked by modules/legacy
+		w.app.Contract = nil
+	}
 	rows := matrix()
 
 	t.Run("the table covers exactly the declared routes", func(t *testing.T) {
 		declared := map[string]bool{}
+		var aliases []api.Route
 		for _, r := range w.app.API.Routes() {
+			if r.AliasOf != "" {
+				aliases = append(aliases, r)
+				continue
+			}
 			declared[r.Method+" "+r.Path] = r.Login
 		}
 		covered := map[string]bool{}
@@ -420,6 +446,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 		for k := range declared {
 			if !covered[k] {
 				t.Errorf("route %s has no row in the authorization matrix", k)
+			}
+		}
+		for _, r := range aliases {
+			if login, ok := declared[r.AliasOf]; !ok || !covered[r.AliasOf] || login != r.Login {
+				t.Errorf("alias %s %s: its target %s has no row, or another login rule", r.Method, r.Path, r.AliasOf)
+				continue
+			}
+			if !r.Login {
+				continue
+			}
+			// over HTTP too: the guest is refused before any translation
+			if got := w.client(anon).Do(r.Method, v1+pathParam.ReplaceAllString(r.Path, "1"), nil); got.Status != http.StatusOK || got.Errno != "4101" {
+				t.Errorf("alias %s %s as guest: want errno 4101, got HTTP %d %s", r.Method, r.Path, got.Status, got.Body)
 			}
 		}
 	})

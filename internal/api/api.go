@@ -41,6 +41,12 @@ type Route struct {
 	// (it carries no cookie, and no session acts through it), answered in
 	// that service's own format, not the envelope.
 	Callback bool
+	// AliasOf is the route an alias (Alias) calls, as "METHOD /path";
+	// Translated marks a route Wrap translates in place. Only a --compat
+	// profile sets them (API.md §9); docs/openapi.yaml lists them under
+	// x-compat (TestCompatAliasesMatchDocument keeps the two in step).
+	AliasOf    string
+	Translated bool
 
 	action      Handler
 	middlewares []*hook.Handler[*core.RequestEvent]
@@ -84,7 +90,8 @@ func (a *API) Alias(method, path, toMethod, toPath string, wrap func(Handler) Ha
 	if t == nil {
 		return fmt.Errorf("api: alias %s %s: no route %s %s", method, path, toMethod, toPath)
 	}
-	a.routes = append(a.routes, &Route{Method: method, Path: path, Login: t.Login, action: wrap(t.action), middlewares: t.middlewares})
+	a.routes = append(a.routes, &Route{Method: method, Path: path, Login: t.Login, AliasOf: toMethod + " " + toPath,
+		action: wrap(t.action), middlewares: t.middlewares})
 	return nil
 }
 
@@ -96,7 +103,7 @@ func (a *API) Wrap(method, path string, wrap func(Handler) Handler) error {
 	if t == nil {
 		return fmt.Errorf("api: wrap: no route %s %s", method, path)
 	}
-	t.action = wrap(t.action)
+	t.action, t.Translated = wrap(t.action), true
 	return nil
 }
 

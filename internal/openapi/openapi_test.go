@@ -20,6 +20,7 @@ import (
 	"ihome/internal/apptest"
 	"ihome/internal/openapi"
 	"ihome/modules"
+	"ihome/modules/legacy"
 	"ihome/modules/payment"
 )
 
@@ -58,6 +59,79 @@ func TestRouteTableMatchesDocument(t *testing.T) {
 			continue
 		}
 		checkDeclaration(t, k, r, documented[k])
+	}
+}
+
+// TestCompatAliasesMatchDocument: under each --compat profile (API.md
+// §9), the document's x-compat lists exactly the routes the profile adds
+// or translates: every alias (api.Route.AliasOf) with the operationId of
+// the documented operation it calls, every route translated in place
+// (api.Route.Translated) and documented in paths; every other route of the
+// profile is documented in paths. An x-compat entry no route matches fails.
+func TestCompatAliasesMatchDocument(t *testing.T) {
+	contract, err := apptest.LoadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := contract.Document()
+	opIDs := map[string]string{} // "METHOD /path" → operationId
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			opIDs[method+" "+path] = op.OperationID
+		}
+	}
+	var compat map[string]struct {
+		Description string            `json:"description"`
+		Aliases     map[string]string `json:"aliases"`
+		Translated  []string          `json:"translated"`
+	}
+	raw, _ := json.Marshal(doc.Extensions["x-compat"])
+	if err := json.Unmarshal(raw, &compat); err != nil {
+		t.Fatalf("x-compat: %v", err)
+	}
+	profiles := []string{legacy.Flask, legacy.GoCourse}
+	if got := sortedKeys(compat); !slices.Equal(got, profiles) {
+		t.Fatalf("x-compat profiles %v, want %v", got, profiles)
+	}
+	for _, profile := range profiles {
+		p := compat[profile]
+		if p.Description == "" {
+			t.Errorf("x-compat.%s: no description", profile)
+		}
+		app := apptest.New(t, apptest.WithConfig(func(c *modules.Config) { c.Legacy = legacy.Config{Profile: profile} }))
+		aliases, translated := map[string]bool{}, map[string]bool{}
+		for _, r := range app.API.Routes() {
+			k := r.Method + " " + r.Path
+			switch {
+			case r.AliasOf != "":
+				aliases[k] = true
+				want := opIDs[r.AliasOf]
+				if want == "" {
+					t.Errorf("%s: alias %s of %s, which is not in paths", profile, k, r.AliasOf)
+				} else if got, ok := p.Aliases[k]; !ok {
+					t.Errorf("%s: alias %s (of %s) is not in x-compat.%s.aliases", profile, k, r.AliasOf, profile)
+				} else if got != want {
+					t.Errorf("x-compat.%s.aliases[%s] = %s, but it calls %s (%s)", profile, k, got, r.AliasOf, want)
+				}
+			case opIDs[k] == "":
+				t.Errorf("%s: %s is declared, neither an alias nor in paths", profile, k)
+			case r.Translated:
+				translated[k] = true
+				if !slices.Contains(p.Translated, k) {
+					t.Errorf("%s: %s is translated in place, not in x-compat.%s.translated", profile, k, profile)
+				}
+			}
+		}
+		for _, k := range sortedKeys(p.Aliases) {
+			if !aliases[k] {
+				t.Errorf("x-compat.%s.aliases lists %s, which %s does not declare as an alias", profile, k, profile)
+			}
+		}
+		for _, k := range p.Translated {
+			if !translated[k] {
+				t.Errorf("x-compat.%s.translated lists %s, which %s does not translate (or paths lacks)", profile, k, profile)
+			}
+		}
 	}
 }
 
