@@ -4,15 +4,10 @@
 // override in the total. The export feed is read back on the Node side
 // with an independent iCal parser (ical.js). The steps build on each
 // other, so the tests of this file run in order.
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import ICAL from 'ical.js';
 
-import { startServer, Admin } from './lib/server.mjs';
-import { Actor, Shots } from './lib/browser.mjs';
+import { journeySuite } from './lib/suite.mjs';
 import { Client } from './lib/api.mjs';
 import { see, expectText, expectAttr } from './lib/expect.mjs';
 import { todayCN, addDays, idCard } from './lib/data.mjs';
@@ -46,51 +41,14 @@ const STAY = { start: day(5), end: day(7) }; // 300 + 350.50 + 300 = 950.50
 const TAKEN_TRY = { start: day(3), end: day(5) }; // over two blocked days
 const label = (d) => `${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
 
-let server;
-let admin;
-let shots;
-let failed = false;
-const actors = {};
 let landlordApi;
 let guestApi;
 let houseId = 0;
 let exportUrl = '';
 let feedText = '';
 
-before(async () => {
-  server = await startServer();
-  admin = new Admin(server.base);
-  await admin.login();
-  shots = new Shots(process.env.IHOME_E2E_SHOTS || await mkdtemp(join(tmpdir(), 'ihome-e2e-cal-shots-')));
-});
-
-after(async () => {
-  await Promise.all(Object.values(actors).map((a) => a.close()));
-  if (server) await server.stop(failed);
-  if (shots) console.log(`# screenshots: ${shots.dir}`);
-  if (failed && server) console.log(`# server data and log kept: ${server.dir}`);
-});
-
-async function actor(name) {
-  if (!actors[name]) actors[name] = await Actor.launch(name, server.base, server.dir, shots);
-  return actors[name];
-}
-
-/** A test that, on failure, screenshots every open page; JavaScript errors fail it. */
-function journey(name, fn) {
-  test(name, { timeout: 120000 }, async () => {
-    try {
-      await fn();
-      for (const a of Object.values(actors)) {
-        assert.deepEqual(a.errors, [], `JavaScript errors in ${a.name}'s pages`);
-      }
-    } catch (err) {
-      failed = true;
-      for (const a of Object.values(actors)) await a.shot('FAILED').catch(() => {});
-      throw err;
-    }
-  });
-}
+const suite = journeySuite('cal');
+const { actor, journey } = suite;
 
 async function loginPage(a, mobile, next) {
   const { page } = a;
@@ -125,19 +83,19 @@ const cell = (page, date) => page.locator(`#month li[data-date="${date}"]`);
  */
 async function fetchFeed(url) {
   const u = new URL(url);
-  const res = await fetch(server.base + u.pathname + u.search);
+  const res = await fetch(suite.server.base + u.pathname + u.search);
   return { status: res.status, type: res.headers.get('content-type') || '', text: await res.text() };
 }
 
 journey('1. a verified landlord blocks three days and prices another on the calendar page', async () => {
-  landlordApi = await Client.register(server.base, admin, LANDLORD.mobile, PASSWORD);
+  landlordApi = await Client.register(suite.server.base, suite.admin, LANDLORD.mobile, PASSWORD);
   await landlordApi.ok('POST', '/user/auth', { real_name: LANDLORD.realName, id_card: LANDLORD.idCard });
   houseId = (await landlordApi.ok('POST', '/houses', HOUSE)).house_id;
   assert.ok(houseId > 0);
 
   const a = await actor('landlord');
   const { page } = a;
-  await a.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
+  await a.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.server.base });
   await loginPage(a, LANDLORD.mobile, '/myhouse.html');
   const card = page.locator('#houses li').filter({ hasText: HOUSE.title });
   await card.getByRole('link', { name: '管理房态日历' }).click();
@@ -214,7 +172,7 @@ journey('1. a verified landlord blocks three days and prices another on the cale
 
 journey('2. a guest sees the days taken, cannot book them, and pays the override in the total', async () => {
   assert.ok(houseId, 'journey 1 published a house');
-  guestApi = await Client.register(server.base, admin, GUEST.mobile, PASSWORD);
+  guestApi = await Client.register(suite.server.base, suite.admin, GUEST.mobile, PASSWORD);
   await guestApi.ok('POST', '/user/name', { name: GUEST.name });
   const a = await actor('guest');
   const { page } = a;
@@ -334,7 +292,7 @@ journey('4b. the export URL names this server (no application URL is configured)
   assert.ok(exportUrl, 'journey 4 read the export URL');
   // Other platforms fetch it: a fresh install must not hand out PocketBase's
   // default application URL (http://localhost:8090).
-  assert.equal(new URL(exportUrl).origin, server.base, `export_url ${exportUrl}`);
+  assert.equal(new URL(exportUrl).origin, suite.server.base, `export_url ${exportUrl}`);
 });
 
 journey('4c. the feed\'s content lines end with CRLF (RFC 5545 §3.1)', async () => {

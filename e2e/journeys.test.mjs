@@ -1,15 +1,12 @@
 // Browser journeys through the iHome pages, against a fresh server.
 // The steps build on each other (one landlord, one house, two guests), so
 // the tests of this file run in order.
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-import { startServer, Admin } from './lib/server.mjs';
-import { Actor, Shots, PHONE } from './lib/browser.mjs';
+import { journeySuite } from './lib/suite.mjs';
+import { PHONE } from './lib/browser.mjs';
 import { makePng } from './lib/png.mjs';
+import { see, expectText } from './lib/expect.mjs';
 import { todayCN, addDays, idCard } from './lib/data.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -41,72 +38,10 @@ const today = todayCN();
 const STAY = { start: addDays(today, 20), end: addDays(today, 21) }; // 2 days (inclusive)
 const STAY2 = { start: addDays(today, 40), end: addDays(today, 42) }; // 3 days
 
-let server;
-let admin;
-let shots;
-let failed = false;
-const actors = {};
 let houseId = 0;
 
-before(async () => {
-  server = await startServer();
-  admin = new Admin(server.base);
-  await admin.login();
-  shots = new Shots(process.env.IHOME_E2E_SHOTS || await mkdtemp(join(tmpdir(), 'ihome-e2e-shots-')));
-});
-
-after(async () => {
-  await Promise.all(Object.values(actors).map((a) => a.close()));
-  if (server) await server.stop(failed);
-  if (shots) console.log(`# screenshots: ${shots.dir}`);
-  if (failed && server) console.log(`# server data and log kept: ${server.dir}`);
-});
-
-/** The actor's browser, launched on first use. */
-async function actor(name) {
-  if (!actors[name]) actors[name] = await Actor.launch(name, server.base, server.dir, shots);
-  return actors[name];
-}
-
-/** Wraps a journey: on failure, screenshots of every open page. */
-function journey(name, fn) {
-  test(name, { timeout: 90000 }, async () => {
-    try {
-      await fn();
-      for (const a of Object.values(actors)) {
-        assert.deepEqual(a.errors, [], `JavaScript errors in ${a.name}'s pages`);
-      }
-    } catch (err) {
-      failed = true;
-      for (const a of Object.values(actors)) await a.shot('FAILED').catch(() => {});
-      throw err;
-    }
-  });
-}
-
-/** Waits until text is visible inside scope (a page or a locator). */
-async function see(scope, text, timeout = 8000) {
-  const loc = scope.getByText(text, { exact: false }).first();
-  try {
-    await loc.waitFor({ state: 'visible', timeout });
-  } catch {
-    const body = await (scope.page ? scope.page() : scope).locator('body').innerText().catch(() => '');
-    assert.fail(`text not visible: ${JSON.stringify(text)}\n--- page text ---\n${body.slice(0, 1500)}`);
-  }
-}
-
-/** Waits until locator's text contains expected. */
-async function expectText(locator, expected, timeout = 8000) {
-  const deadline = Date.now() + timeout;
-  let got = '';
-  while (Date.now() < deadline) {
-    got = await locator.innerText().catch(() => '');
-    // Labels and values are separate blocks (dt/dd): compare without the line breaks too.
-    if (got.includes(expected) || got.replace(/\s*\n\s*/g, '').includes(expected)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`expected ${JSON.stringify(expected)} in ${JSON.stringify(got)}`);
-}
+const suite = journeySuite('journeys', { timeout: 90000 });
+const { actor, journey } = suite;
 
 async function captchaId(page) {
   await page.waitForFunction(() => {
@@ -134,13 +69,13 @@ async function register(a, mobile, { wrongCaptchaFirst = false } = {}) {
   }
 
   const cur = await captchaId(page);
-  await page.getByLabel('图片验证码').fill(await admin.captchaCode(cur));
+  await page.getByLabel('图片验证码').fill(await suite.admin.captchaCode(cur));
   const smsButton = page.locator('#sms-btn');
   await smsButton.click();
   await see(page, '请查收短信');
   await expectText(smsButton, '秒后重新获取');
   assert.equal(await smsButton.isDisabled(), true, 'the SMS button counts down disabled');
-  await page.getByLabel('短信验证码').fill(await admin.smsCode(mobile));
+  await page.getByLabel('短信验证码').fill(await suite.admin.smsCode(mobile));
   await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
   await page.getByLabel('确认密码').fill(PASSWORD);
   await a.shot('register-filled');
@@ -470,16 +405,16 @@ journey('6. search results come a page at a time with 加载更多, sorted by pr
   // Eleven more houses (no pictures), published through the API with the
   // landlord's bearer token: with the first one, two pages of ten.
   // Logging in is a POST like any other: it needs the CSRF cookie and header.
-  const hello = await fetch(server.base + '/api/v1.0/session');
+  const hello = await fetch(suite.server.base + '/api/v1.0/session');
   const csrf = /csrf_token=([^;]+)/.exec(hello.headers.get('set-cookie') || '')[1];
-  const login = await (await fetch(server.base + '/api/v1.0/session', {
+  const login = await (await fetch(suite.server.base + '/api/v1.0/session', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Cookie: `csrf_token=${csrf}`, 'X-CSRFToken': csrf },
     body: JSON.stringify({ mobile: LANDLORD.mobile, password: PASSWORD }),
   })).json();
   assert.equal(login.errno, '0', JSON.stringify(login));
   for (let i = 1; i <= 11; i++) {
-    const res = await (await fetch(server.base + '/api/v1.0/houses', {
+    const res = await (await fetch(suite.server.base + '/api/v1.0/houses', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${login.data.token}` },
       body: JSON.stringify({
@@ -525,7 +460,7 @@ journey('7. after logging in, ?next= leads only to a page of this site', async (
   assert.ok(houseId, 'journey 1 published a house');
   const a = await actor('visitor');
   const { page } = a;
-  const origin = new URL(server.base).origin;
+  const origin = new URL(suite.server.base).origin;
   // Nothing leaves the machine: any other origin gets a stub page, and is noted.
   const offsite = [];
   await a.context.route((url) => url.origin !== origin, (route) => {
@@ -573,7 +508,7 @@ journey('7. after logging in, ?next= leads only to a page of this site', async (
   // A path of this site still works, query included.
   const good = `/detail.html?id=${houseId}`;
   const at = await loginWith(`next=${encodeURIComponent(good)}`);
-  assert.equal(at.href, server.base + good);
+  assert.equal(at.href, suite.server.base + good);
   await see(page, HOUSE.title);
   await a.shot('next-detail');
 });

@@ -3,14 +3,9 @@
 // on the fake cashier page served by the binary, comes back to a PAID
 // order the landlord sees paid, then cancels and sees the refund. The
 // steps build on each other, so the tests of this file run in order.
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-import { startServer, Admin } from './lib/server.mjs';
-import { Actor, Shots } from './lib/browser.mjs';
+import { journeySuite } from './lib/suite.mjs';
 import { Client } from './lib/api.mjs';
 import { see, expectText } from './lib/expect.mjs';
 import { todayCN, addDays, idCard } from './lib/data.mjs';
@@ -27,49 +22,12 @@ const today = todayCN();
 const STAY = { start: addDays(today, 30), end: addDays(today, 31) }; // 2 nights: 777.60 yuan
 const AMOUNT = '¥777.60';
 
-let server;
-let admin;
-let shots;
-let failed = false;
-const actors = {};
 let landlordApi;
 let houseId = 0;
 let orderId = 0;
 
-before(async () => {
-  server = await startServer({ payment: 'fake' });
-  admin = new Admin(server.base);
-  await admin.login();
-  shots = new Shots(process.env.IHOME_E2E_SHOTS || await mkdtemp(join(tmpdir(), 'ihome-e2e-pay-shots-')));
-});
-
-after(async () => {
-  await Promise.all(Object.values(actors).map((a) => a.close()));
-  if (server) await server.stop(failed);
-  if (shots) console.log(`# screenshots: ${shots.dir}`);
-  if (failed && server) console.log(`# server data and log kept: ${server.dir}`);
-});
-
-async function actor(name) {
-  if (!actors[name]) actors[name] = await Actor.launch(name, server.base, server.dir, shots);
-  return actors[name];
-}
-
-/** A test that, on failure, screenshots every open page; JavaScript errors fail it. */
-function journey(name, fn) {
-  test(name, { timeout: 120000 }, async () => {
-    try {
-      await fn();
-      for (const a of Object.values(actors)) {
-        assert.deepEqual(a.errors, [], `JavaScript errors in ${a.name}'s pages`);
-      }
-    } catch (err) {
-      failed = true;
-      for (const a of Object.values(actors)) await a.shot('FAILED').catch(() => {});
-      throw err;
-    }
-  });
-}
+const suite = journeySuite('pay', { server: { payment: 'fake' } });
+const { actor, journey } = suite;
 
 async function loginPage(a, mobile, next) {
   const { page } = a;
@@ -83,10 +41,10 @@ async function loginPage(a, mobile, next) {
 const card = (page) => page.locator('li.order').filter({ hasText: `${STAY.start} 至 ${STAY.end}` });
 
 journey('1. a guest books a house with a moderate cancellation policy; the landlord accepts', async () => {
-  landlordApi = await Client.register(server.base, admin, LANDLORD.mobile, PASSWORD);
+  landlordApi = await Client.register(suite.server.base, suite.admin, LANDLORD.mobile, PASSWORD);
   await landlordApi.ok('POST', '/user/auth', { real_name: LANDLORD.realName, id_card: LANDLORD.idCard });
   houseId = (await landlordApi.ok('POST', '/houses', HOUSE)).house_id;
-  await Client.register(server.base, admin, GUEST.mobile, PASSWORD);
+  await Client.register(suite.server.base, suite.admin, GUEST.mobile, PASSWORD);
 
   const g = await actor('guest');
   await loginPage(g, GUEST.mobile, `/detail.html?id=${houseId}`);
@@ -137,7 +95,7 @@ journey('2. the guest pays on the fake cashier: the amount, the time left, then 
   assert.equal(await card(page).getByRole('button', { name: '去支付' }).count(), 0, 'no pay button once paid');
 
   // the server agrees, and staff see the payment
-  const pay = await admin.waitRecord('payments', `(status='PAID')`);
+  const pay = await suite.admin.waitRecord('payments', `(status='PAID')`);
   assert.equal(pay.amount, 77760);
   assert.equal(pay.provider, 'fake');
   assert.ok(pay.trade_no);
@@ -163,9 +121,9 @@ journey('4. the guest cancels the paid stay and sees the refund of the policy', 
   await expectText(c.locator('.refund'), `退款金额：${AMOUNT}（原路退回）`);
   await g.shot('orders-refunded');
 
-  const pay = await admin.waitRecord('payments', `(status='REFUNDED')`);
+  const pay = await suite.admin.waitRecord('payments', `(status='REFUNDED')`);
   assert.equal(pay.refund, 77760);
-  const guestApi = new Client(server.base);
+  const guestApi = new Client(suite.server.base);
   await guestApi.login(GUEST.mobile, PASSWORD);
   const { orders } = await guestApi.ok('GET', '/orders?role=custom');
   assert.equal(orders.find((o) => o.order_id === orderId).refund, 77760);

@@ -7,15 +7,11 @@
 // family reads, on the wire and on screen), detail, book, both order
 // lists, accept, reject, review and logout. The tests of one journey run
 // in order, each building on the last.
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startServer, Admin } from './server.mjs';
-import { Actor, Shots } from './browser.mjs';
+import { journeySuite } from './suite.mjs';
 import { see, expectText } from './expect.mjs';
 import { todayCN, addDays, idCard } from './data.mjs';
 import { makePng } from './png.mjs';
@@ -39,46 +35,12 @@ export function legacyJourney({ profile, page: pagePath, wire, checkPages, mobil
   const STAY = { sd: addDays(today, 30), ed: addDays(today, 31) }; // 2 nights
   const SECOND = { sd: addDays(today, 40), ed: addDays(today, 40) }; // 1 night
 
-  let server;
-  let admin;
-  let shots;
-  let failed = false;
-  const actors = {};
-
-  before(async () => {
-    server = await startServer({ publicDir: PAGES, args: ['--compat', profile] });
-    admin = new Admin(server.base);
-    await admin.login();
-    shots = new Shots(process.env.IHOME_E2E_SHOTS || await mkdtemp(join(tmpdir(), `ihome-e2e-${profile}-shots-`)));
+  const suite = journeySuite(profile, {
+    server: { publicDir: PAGES, args: ['--compat', profile] },
+    onActor: (a) => a.page.goto(pagePath).then(() => {}),
   });
-
-  after(async () => {
-    await Promise.all(Object.values(actors).map((a) => a.close()));
-    if (server) await server.stop(failed);
-    if (shots) console.log(`# screenshots: ${shots.dir}`);
-    if (failed && server) console.log(`# server data and log kept: ${server.dir}`);
-  });
-
-  async function actor(name) {
-    if (!actors[name]) {
-      actors[name] = await Actor.launch(`${profile}-${name}`, server.base, server.dir, shots);
-      await actors[name].page.goto(pagePath);
-    }
-    return actors[name];
-  }
-
-  function step(name, fn) {
-    test(`${profile}: ${name}`, { timeout: 120000 }, async () => {
-      try {
-        await fn();
-        for (const a of Object.values(actors)) assert.deepEqual(a.errors, [], `JavaScript errors in ${a.name}'s page`);
-      } catch (err) {
-        failed = true;
-        for (const a of Object.values(actors)) await a.shot('FAILED').catch(() => {});
-        throw err;
-      }
-    });
-  }
+  const actor = (who) => suite.actor(`${profile}-${who}`);
+  const step = (title, fn) => suite.journey(`${profile}: ${title}`, fn);
 
   /** Clicks a button and waits for the page's status line to say expected. */
   async function act(a, buttonName, expected) {
@@ -103,9 +65,9 @@ export function legacyJourney({ profile, page: pagePath, wire, checkPages, mobil
     await input(a, '手机号').fill(mobile);
     await page.waitForFunction(() => document.querySelector('#captcha').complete && document.querySelector('#captcha').naturalWidth > 0);
     const key = (await page.locator('#captcha').getAttribute('src')).split('/').pop();
-    await input(a, '图片验证码').fill(await admin.captchaCode(key));
+    await input(a, '图片验证码').fill(await suite.admin.captchaCode(key));
     await act(a, '获取短信验证码', '短信验证码已发送');
-    await input(a, '短信验证码').fill(await admin.smsCode(mobile));
+    await input(a, '短信验证码').fill(await suite.admin.smsCode(mobile));
     await input(a, '密码').fill(PASSWORD);
     await act(a, '注册', '注册成功');
     await act(a, '退出', '已退出');
@@ -118,7 +80,7 @@ export function legacyJourney({ profile, page: pagePath, wire, checkPages, mobil
   }
 
   step('the pages are the operator\'s, not ours', async () => {
-    await checkPages(server.base);
+    await checkPages(suite.server.base);
   });
 
   step('a landlord registers, renames, uploads an avatar, verifies a real name, publishes with a picture', async () => {
