@@ -13,6 +13,7 @@ import (
 
 	"ihome/internal/api"
 	"ihome/internal/media"
+	"ihome/internal/text"
 )
 
 // Collection and field names owned by this module.
@@ -40,6 +41,14 @@ const (
 	// FieldCancelPolicy is one of CancelPolicies; empty (houses saved by
 	// Go code or staff without one) reads as CancelFlexible (API.md §6.4).
 	FieldCancelPolicy = "cancel_policy"
+)
+
+// The longest free texts of a house, in characters (API.md §3.3).
+const (
+	maxTitleLength   = 64
+	maxAddressLength = 128
+	maxUnitLength    = 32
+	maxBedsLength    = 64
 )
 
 // Cancellation policies (API.md §3.3, §6.4); the refunds they give are the
@@ -117,6 +126,10 @@ func Register(app core.App, a *api.API, cfg Config) error {
 		app.OnRecordAfterDeleteSuccess(name).Bind(drop)
 	}
 	bindImageHooks(app)
+	// every writer, staff in the admin UI included (API.md §1.7)
+	text.BindRecordRule(app, Collection, text.Field{Name: FieldTitle, Min: 1, Max: maxTitleLength},
+		text.Field{Name: FieldAddress, Min: 1, Max: maxAddressLength},
+		text.Field{Name: FieldUnit, Min: 1, Max: maxUnitLength}, text.Field{Name: FieldBeds, Min: 1, Max: maxBedsLength})
 	m.routes(a)
 	return nil
 }

@@ -130,15 +130,15 @@ func parseNewHouse(body params.Values) (newHouse, error) {
 		return fen
 	}
 
-	h.title = text("title", 64)
+	h.title = text("title", maxTitleLength)
 	h.price = yuan("price", 1)
 	h.areaId = integer("area_id", 1, 1<<53)
-	h.address = text("address", 128)
+	h.address = text("address", maxAddressLength)
 	h.roomCount = integer("room_count", 1, 100)
 	h.acreage = integer("acreage", 1, 100000)
-	h.unit = text("unit", 32)
+	h.unit = text("unit", maxUnitLength)
 	h.capacity = integer("capacity", 1, 100)
-	h.beds = text("beds", 64)
+	h.beds = text("beds", maxBedsLength)
 	h.deposit = yuan("deposit", 0)
 	h.minDays = integer("min_days", 1, maxStayDays)
 	h.maxDays = integer("max_days", 0, maxStayDays)

@@ -69,3 +69,44 @@ func TestPublishTextRule(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffHouseEditTextRule: a house's free text written by staff in the
+// admin UI obeys the same rule (API.md §1.7): refused with the field named,
+// else stored normalised; another field of a house whose title predates
+// the rule can still be edited.
+func TestStaffHouseEditTextRule(t *testing.T) {
+	app := apptest.New(t)
+	_, c := landlord(t, app, 1)
+	var d struct {
+		HouseId int64 `json:"house_id"`
+	}
+	c.Post("/api/v1.0/houses", validHouse()).OK(t).Decode(t, &d)
+	id := fmt.Sprint(d.HouseId)
+	_, staff := app.NewStaff()
+	patch := func(body map[string]any) *apptest.Response {
+		return staff.Do(http.MethodPatch, "/api/collections/houses/records/"+id, body)
+	}
+	for _, field := range []string{"title", "address", "unit", "beds"} {
+		for _, v := range []string{"海淀\u202e居两", "\u3164", "海淀\n两居", strings.Repeat("长", 129)} {
+			if r := patch(map[string]any{field: v}); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"`+field+`"`) {
+				t.Errorf("staff %s = %q: HTTP %d %s", field, v, r.Status, r.Body)
+			}
+		}
+	}
+	if r := patch(map[string]any{"title": "\u3000Cafe\u0301小院 "}); r.Status != http.StatusOK {
+		t.Fatalf("staff title edit: HTTP %d %s", r.Status, r.Body)
+	}
+	h, err := app.FindRecordById("houses", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.GetString("title"); got != "Café小院" {
+		t.Fatalf("title stored as %q, want the NFC form, trimmed", got)
+	}
+	if _, err := app.DB().NewQuery("UPDATE houses SET title = 'old\u200btitle' WHERE id = {:id}").Bind(map[string]any{"id": id}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if r := patch(map[string]any{"beds": "双人床"}); r.Status != http.StatusOK {
+		t.Fatalf("editing beds of a house with an old title: HTTP %d %s", r.Status, r.Body)
+	}
+}

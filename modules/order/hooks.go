@@ -14,6 +14,7 @@ import (
 
 	"ihome/internal/errno"
 	"ihome/internal/stay"
+	"ihome/internal/text"
 	"ihome/modules/house"
 )
 
@@ -29,12 +30,14 @@ const RulesHookId = "ihome.order.rules"
 //     or unchanged they are computed, set to anything else they are refused;
 //   - it stays on its house; occupying orders of a house never overlap;
 //   - reaching COMPLETE raises the house's order_count, deleting a
-//     COMPLETE order lowers it.
+//     COMPLETE order lowers it;
+//   - its comment (a review or a reason) obeys the text rule of §1.7.
 //
 // The checks, the write and the order_count change share one transaction.
 // A refusal is errno 4004 for the API, and carries validation errors per
 // field that the admin UI shows beside the fields.
 func (m *module) bindHooks(app core.App) {
+	text.BindRecordRule(app, Collection, text.Field{Name: FieldComment, Min: 1, Max: maxCommentLength, Lines: true})
 	app.OnRecordCreate(Collection).Bind(&hook.Handler[*core.RecordEvent]{
 		Id: RulesHookId,
 		Func: func(e *core.RecordEvent) error {

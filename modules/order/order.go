@@ -31,6 +31,13 @@ const (
 	FieldRefund = "refund"
 )
 
+// The longest review and rejection reason, in characters (API.md §4.3,
+// §4.4); the comment column holds either.
+const (
+	maxCommentLength = 500
+	maxReasonLength  = 200
+)
+
 // Order statuses.
 const (
 	WaitAccept  = "WAIT_ACCEPT"

@@ -35,7 +35,7 @@ func (m *module) answer(e *core.RequestEvent) error {
 	}
 	var reason string
 	if action == "reject" {
-		reason, err = body.Text("reason", 1, 200) // API.md §1.7
+		reason, err = body.Text("reason", 1, maxReasonLength) // API.md §1.7
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func (m *module) review(e *core.RequestEvent) error {
 		return err
 	}
 	// API.md §1.7; a review is written in a textarea, so its line breaks stay
-	comment, err := body.TextLines("comment", 1, 500)
+	comment, err := body.TextLines("comment", 1, maxCommentLength)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"ihome/internal/apptest"
@@ -80,5 +81,27 @@ func TestReviewTextRule(t *testing.T) {
 	review("\u3000干净整洁\r\n推荐 Cafe\u0301\n").OK(t)
 	if o, _ := s.app.FindRecordById("orders", "1"); o.GetString("comment") != "干净整洁\n推荐 Café" {
 		t.Fatalf("review stored as %q", o.GetString("comment"))
+	}
+}
+
+// TestStaffCommentTextRule: an order's comment written by staff in the
+// admin UI obeys the same rule (API.md §1.7), line breaks kept as LF.
+func TestStaffCommentTextRule(t *testing.T) {
+	s := newStage(t, nil)
+	s.book(s.guestC, 1, 2).OK(t)
+	_, staff := s.app.NewStaff()
+	patch := func(comment string) *apptest.Response {
+		return staff.Do(http.MethodPatch, "/api/collections/orders/records/1", map[string]any{"comment": comment})
+	}
+	for kind, v := range refusedText {
+		if r := patch(v); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"comment"`) {
+			t.Errorf("staff comment %s: HTTP %d %s", kind, r.Status, r.Body)
+		}
+	}
+	if r := patch("\u3000房东致电\r\n改期 "); r.Status != http.StatusOK {
+		t.Fatalf("staff comment: HTTP %d %s", r.Status, r.Body)
+	}
+	if o, _ := s.app.FindRecordById("orders", "1"); o.GetString("comment") != "房东致电\n改期" {
+		t.Fatalf("comment stored as %q", o.GetString("comment"))
 	}
 }

@@ -2,18 +2,15 @@ package user
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"ihome/internal/envelope"
 	"ihome/internal/errno"
 	"ihome/internal/params"
 	"ihome/internal/session"
-	"ihome/internal/text"
 )
 
 // POST|PUT /user/name: rename.
@@ -56,38 +53,6 @@ func (m *module) rename(e *core.RequestEvent) error {
 }
 
 func nameTaken() error { return errno.New(errno.DataExist, "用户名已存在") }
-
-// bindTextRule makes every write of a user's name or real name obey the
-// one text rule of API.md §1.7, whoever writes it (the API, or staff in the
-// admin UI): a changed value is stored normalised (NFC, trimmed), so the
-// unique index on users.name sees look-alikes as the same name, and a
-// value the rule refuses is a validation error on that field. An empty
-// value is left alone (staff may clear a name or a verification), and so
-// is a value that did not change: a user whose name predates the rule can
-// still upload an avatar.
-func bindTextRule(app core.App) {
-	app.OnRecordValidate(Collection).Bind(&hook.Handler[*core.RecordEvent]{
-		Id: "ihome.user.textRule",
-		Func: func(e *core.RecordEvent) error {
-			for _, f := range []struct {
-				name     string
-				min, max int
-			}{{FieldName, 1, maxNameLength}, {FieldRealName, minRealNameLength, maxRealNameLength}} {
-				v := e.Record.GetString(f.name)
-				if v == "" || (!e.Record.IsNew() && v == e.Record.Original().GetString(f.name)) {
-					continue
-				}
-				clean, err := text.Clean(f.name, v, f.min, f.max)
-				if err != nil {
-					return validation.Errors{f.name: validation.NewError("validation_text_rule",
-						fmt.Sprintf("%d–%d characters, without control, format (zero-width, bidi), separator or filler characters (API.md §1.7)", f.min, f.max))}
-				}
-				e.Record.Set(f.name, clean)
-			}
-			return e.Next()
-		},
-	})
-}
 
 // notUnique reports whether err is PocketBase's normalized unique-index
 // failure on field.

@@ -11,6 +11,7 @@ import (
 
 	"ihome/internal/api"
 	"ihome/internal/media"
+	"ihome/internal/text"
 )
 
 // Collection and field names of users (PocketBase's auth collection, extended).
@@ -57,7 +58,9 @@ func Register(app core.App, a *api.API, cfg Config) error {
 	}
 	m := &module{cfg: cfg}
 	m.routes(a)
-	bindTextRule(app)
+	// every writer, staff in the admin UI included (API.md §1.7)
+	text.BindRecordRule(app, Collection, text.Field{Name: FieldName, Min: 1, Max: maxNameLength},
+		text.Field{Name: FieldRealName, Min: minRealNameLength, Max: maxRealNameLength})
 	return nil
 }
 
