@@ -15,7 +15,9 @@ import (
 	"github.com/pocketbase/dbx"
 
 	"ihome/internal/apptest"
+	"ihome/modules/calendar"
 	"ihome/modules/house"
+	"ihome/modules/notify"
 )
 
 // TestBackupRestoresEverything takes a backup through PocketBase's backup
@@ -41,6 +43,10 @@ func TestBackupRestoresEverything(t *testing.T) {
 	for i := range 2 {
 		lc.Upload("/api/v1.0/houses/"+houseId+"/images", "house_image", "p.png", "image/png", apptest.PNG(t, 40+i, 30)).OK(t)
 	}
+	// the host calendar: blocked days, a price override, the export token
+	lc.Put("/api/v1.0/houses/"+houseId+"/calendar", map[string]any{"start_date": app.Today(20), "end_date": app.Today(22), "blocked": true}).OK(t)
+	lc.Put("/api/v1.0/houses/"+houseId+"/calendar", map[string]any{"start_date": app.Today(30), "end_date": app.Today(30), "price": "450.5"}).OK(t)
+	lc.Get("/api/v1.0/houses/" + houseId + "/calendar/feeds").OK(t)
 	_, gc := app.NewUser(2)
 	gc.Post("/api/v1.0/orders", map[string]any{"house_id": houseId, "start_date": app.Today(1), "end_date": app.Today(2)}).OK(t)
 	h, err := app.FindRecordById("houses", houseId)
@@ -99,7 +105,8 @@ func TestBackupRestoresEverything(t *testing.T) {
 	unzip(t, dl.Body, dir)
 	restored := apptest.Open(t, dir)
 
-	for _, table := range []string{"users", "areas", "facilities", "houses", house.ImagesCollection, "orders", "sessions", "_ihome_sequences"} {
+	for _, table := range []string{"users", "areas", "facilities", "houses", house.ImagesCollection, "orders", "sessions", "_ihome_sequences",
+		calendar.BlocksCollection, calendar.PricesCollection, calendar.TokensCollection, notify.Collection, notify.OutboxCollection} {
 		if a, b := dump(t, app, table), dump(t, restored, table); a != b {
 			t.Errorf("%s differs after restore:\n%s\n---\n%s", table, a, b)
 		}
@@ -132,12 +139,21 @@ func TestBackupRestoresEverything(t *testing.T) {
 	for _, c := range []*apptest.Client{gc, lc} {
 		moved := restored.Client()
 		moved.SetCookie("session", c.Cookie("session"))
-		for _, path := range []string{"/api/v1.0/user", "/api/v1.0/orders?role=custom", "/api/v1.0/orders?role=landlord", "/api/v1.0/user/houses", "/api/v1.0/houses/" + houseId} {
+		for _, path := range []string{"/api/v1.0/user", "/api/v1.0/orders?role=custom", "/api/v1.0/orders?role=landlord", "/api/v1.0/user/houses", "/api/v1.0/houses/" + houseId,
+			"/api/v1.0/houses/" + houseId + "/calendar", "/api/v1.0/notifications"} {
 			was, now := c.Get(path).OK(t), moved.Get(path).OK(t)
 			if !bytes.Equal(was.Data, now.Data) {
 				t.Errorf("GET %s:\n%s\n%s", path, was.Data, now.Data)
 			}
 		}
+	}
+	feeds := restored.Client()
+	feeds.SetCookie("session", lc.Cookie("session"))
+	// the same secret export token (the URLs differ only in the test servers' ports)
+	was, now := lc.Get("/api/v1.0/houses/"+houseId+"/calendar/feeds").OK(t), feeds.Get("/api/v1.0/houses/"+houseId+"/calendar/feeds").OK(t)
+	withoutOrigin := func(data []byte, origin string) string { return strings.Replace(string(data), origin, "", 1) }
+	if withoutOrigin(was.Data, app.Server.URL) != withoutOrigin(now.Data, restored.Server.URL) {
+		t.Errorf("the export URL changed: %s, %s", was.Data, now.Data)
 	}
 	restored.Login(apptest.Mobile(1))
 	restoredGuest := restored.Client()
