@@ -68,8 +68,16 @@ func (m *module) signal() {
 	}
 }
 
+// resultFlush bounds how long sent messages wait to be recorded: results
+// are written together, but a slow vendor does not hold them back long
+// (a crash before they are recorded sends them again: at least once).
+const resultFlush = time.Second
+
 // deliver sends the due messages, at most Batch, and returns when the
-// next pending one falls due (zero when none is pending).
+// next pending one falls due (zero when none is pending). The batch is
+// claimed in one transaction and its results recorded in one (or one per
+// resultFlush of sending): under a burst of bookings the worker costs
+// SQLite's single writer two transactions a batch, not two a message.
 func (m *module) deliver(ctx context.Context, app core.App) time.Time {
 	m.pass.Lock()
 	defer m.pass.Unlock()
@@ -83,15 +91,24 @@ func (m *module) deliver(ctx context.Context, app core.App) time.Time {
 		app.Logger().Error("notify: cannot read the outbox", "error", err)
 		return now.Add(idleWait)
 	}
-	moved := 0
-	for _, id := range ids {
+	claimed, moved, err := m.claim(app, ids, now)
+	if err != nil {
+		app.Logger().Error("notify: cannot claim outbox rows", "ids", ids, "error", err)
+	}
+	var done []*core.Record
+	flushed := time.Now()
+	for _, rec := range claimed {
 		if ctx.Err() != nil {
-			break
+			break // the claims' backoff brings the rest back after a restart
 		}
-		if m.attempt(ctx, app, id) {
-			moved++
+		m.send(ctx, app, rec)
+		done = append(done, rec)
+		if time.Since(flushed) >= resultFlush {
+			m.record(app, done)
+			done, flushed = done[:0], time.Now()
 		}
 	}
+	m.record(app, done)
 	if len(ids) == m.cfg.Batch && moved > 0 {
 		return now // more are due (a batch that cannot move waits, not spins)
 	}
@@ -108,47 +125,54 @@ func (m *module) deliver(ctx context.Context, app core.App) time.Time {
 	return t.Time()
 }
 
-// attempt sends outbox row id once. The attempt is recorded (attempts,
-// next try after the backoff) and committed before the vendor is called:
-// if the process dies during the call, the row is sent again after its
-// backoff with the same idempotency key (at least once). It reports
-// whether the row moved on (tried, or held back for quiet hours).
-func (m *module) attempt(ctx context.Context, app core.App, id string) bool {
-	now := m.cfg.Now()
-	var rec *core.Record
-	held := false
+// claim records an attempt on each row of ids still due (attempts + 1,
+// next try after the backoff), or holds it back to the end of quiet
+// hours, in one transaction committed before any vendor call: if the
+// process dies during a call, the row is sent again after its backoff with
+// the same idempotency key (at least once). It returns the rows to send
+// and how many rows moved on (claimed or held back).
+func (m *module) claim(app core.App, ids []string, now time.Time) ([]*core.Record, int, error) {
+	if len(ids) == 0 {
+		return nil, 0, nil
+	}
+	var claimed []*core.Record
+	held := 0
 	err := app.RunInTransaction(func(tx core.App) error {
-		r, err := tx.FindRecordById(OutboxCollection, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // deleted meanwhile (staff, a cascade)
-		} else if err != nil {
+		claimed, held = claimed[:0], 0
+		rows, err := tx.FindRecordsByIds(OutboxCollection, ids) // rows deleted meanwhile (staff, a cascade) are absent
+		if err != nil {
 			return err
 		}
-		if r.GetString(FieldState) != StatePending || r.GetDateTime(FieldNextTry).Time().After(now) {
-			return nil // changed meanwhile
+		quietEnd, quiet := m.quiet.until(now, m.cfg.Location)
+		for _, r := range rows {
+			if r.GetString(FieldState) != StatePending || r.GetDateTime(FieldNextTry).Time().After(now) {
+				continue // changed meanwhile
+			}
+			if quiet && !r.GetBool(FieldUrgent) {
+				r.Set(FieldNextTry, quietEnd)
+				held++
+			} else {
+				attempts := r.GetInt(FieldAttempts) + 1
+				r.Set(FieldAttempts, attempts)
+				r.Set(FieldNextTry, now.Add(m.backoff(attempts)))
+				claimed = append(claimed, r)
+			}
+			if err := tx.Save(r); err != nil {
+				return err
+			}
 		}
-		if end, quiet := m.quiet.until(now, m.cfg.Location); quiet && !r.GetBool(FieldUrgent) {
-			r.Set(FieldNextTry, end)
-			held = true
-			return tx.Save(r)
-		}
-		attempts := r.GetInt(FieldAttempts) + 1
-		r.Set(FieldAttempts, attempts)
-		r.Set(FieldNextTry, now.Add(m.backoff(attempts)))
-		if err := tx.Save(r); err != nil {
-			return err
-		}
-		rec = r
 		return nil
 	})
 	if err != nil {
-		app.Logger().Error("notify: cannot claim an outbox row", "id", id, "error", err)
-		return false
+		return nil, 0, err
 	}
-	if rec == nil {
-		return held
-	}
+	return claimed, len(claimed) + held, nil
+}
 
+// send hands a claimed row's message to the vendor once and sets the
+// outcome on rec (sent, or the error; FAILED when permanent or out of
+// attempts), for record to store.
+func (m *module) send(ctx context.Context, app core.App, rec *core.Record) {
 	msg, err := message(rec)
 	if err == nil {
 		err = m.cfg.SMS.Send(ctx, app, rec.GetString(FieldMobile), msg)
@@ -160,6 +184,7 @@ func (m *module) attempt(ctx context.Context, app core.App, id string) bool {
 		rec.Set(FieldSentAt, m.cfg.Now())
 		rec.Set(FieldLastError, "")
 		rec.Set(FieldProvider, m.provider)
+		return
 	case ctx.Err() != nil:
 		// shutting down: the claim's backoff brings it back after a restart
 		rec.Set(FieldLastError, truncate("interrupted by shutdown: "+err.Error(), 1000))
@@ -169,19 +194,38 @@ func (m *module) attempt(ctx context.Context, app core.App, id string) bool {
 			rec.Set(FieldState, StateFailed)
 		}
 	}
-	if saveErr := app.Save(rec); saveErr != nil {
-		// a sent message may be sent again after the backoff: at least once
-		app.Logger().Error("notify: cannot record a send", "id", id, "key", rec.GetString(FieldKey), "sent", err == nil, "error", saveErr)
+	level := app.Logger().Warn
+	if rec.GetString(FieldState) == StateFailed {
+		level = app.Logger().Error
 	}
-	if err != nil {
-		level := app.Logger().Warn
-		if rec.GetString(FieldState) == StateFailed {
-			level = app.Logger().Error
+	level("notify: text message not sent", "id", rec.Id, "key", rec.GetString(FieldKey), "template", rec.GetString(FieldTemplate),
+		"attempt", attempts, "state", rec.GetString(FieldState), "next_try", rec.GetDateTime(FieldNextTry).String(), "error", err)
+}
+
+// record stores the outcomes of sent rows in one transaction, or, when
+// that fails, row by row, so that one bad row does not lose the others'.
+func (m *module) record(app core.App, recs []*core.Record) {
+	if len(recs) == 0 {
+		return
+	}
+	err := app.RunInTransaction(func(tx core.App) error {
+		for _, r := range recs {
+			if err := tx.Save(r); err != nil {
+				return err
+			}
 		}
-		level("notify: text message not sent", "id", id, "key", rec.GetString(FieldKey), "template", rec.GetString(FieldTemplate),
-			"attempt", attempts, "state", rec.GetString(FieldState), "next_try", rec.GetDateTime(FieldNextTry).String(), "error", err)
+		return nil
+	})
+	if err == nil {
+		return
 	}
-	return true
+	for _, r := range recs {
+		if err := app.Save(r); err != nil {
+			// a sent message may be sent again after the backoff: at least once
+			app.Logger().Error("notify: cannot record a send", "id", r.Id, "key", r.GetString(FieldKey),
+				"sent", r.GetString(FieldState) == StateSent, "error", err)
+		}
+	}
 }
 
 // backoff is the wait after the n-th failed attempt: RetryBase doubling,
