@@ -21,6 +21,16 @@ type feedItem struct {
 	URL       string `json:"url"`
 	LastSync  string `json:"last_sync"` // YYYY-MM-DD HH:MM:SS in the server zone, "" before the first
 	LastError string `json:"last_error"`
+	// Conflicts are the imported ranges that fell on days a booking holds
+	// at the last sync: kept as blocks, shown so the host can settle them
+	// with the other platform (API.md §7.4).
+	Conflicts []conflict `json:"conflicts"`
+}
+
+// conflict is an imported range over a booking, first and last day inclusive.
+type conflict struct {
+	StartDate string `json:"start_date"`
+	EndDate   string `json:"end_date"`
 }
 
 // ownHouse is the house of the path, for its owner only (4002, 4105).
@@ -36,14 +46,17 @@ func ownHouse(e *core.RequestEvent) (*core.Record, error) {
 	return h, nil
 }
 
-func (m *module) item(f *core.Record) feedItem {
-	return feedItem{Id: f.Id, URL: f.GetString(FieldURL),
+func (m *module) item(app core.App, f *core.Record) (feedItem, error) {
+	it := feedItem{Id: f.Id, URL: f.GetString(FieldURL),
 		LastSync:  stay.LocalTime(f.GetString(FieldLastSync), m.cfg.Location, "2006-01-02 15:04:05"),
-		LastError: f.GetString(FieldLastError)}
+		LastError: f.GetString(FieldLastError), Conflicts: []conflict{}}
+	err := app.DB().Select(FieldStartDate+" AS start_date", FieldEndDate+" AS end_date").From(BlocksCollection).
+		Where(dbx.HashExp{FieldFeed: f.Id, FieldConflict: true}).OrderBy(FieldStartDate).All(&it.Conflicts)
+	return it, err
 }
 
 // GET /houses/{house_id}/calendar/feeds (the owner; API.md §7.4):
-// data {export_url, imports: [{id, url, last_sync, last_error}]}. The
+// data {export_url, imports: [{id, url, last_sync, last_error, conflicts}]}. The
 // export token is made on first use.
 func (m *module) feeds(e *core.RequestEvent) error {
 	h, err := ownHouse(e)
@@ -61,7 +74,9 @@ func (m *module) feeds(e *core.RequestEvent) error {
 	}
 	items := make([]feedItem, len(feeds))
 	for i, f := range feeds {
-		items[i] = m.item(f)
+		if items[i], err = m.item(e.App, f); err != nil {
+			return err
+		}
 	}
 	return envelope.OK(e, map[string]any{"export_url": m.exportURL(e, h.Id, token), "imports": items})
 }
@@ -110,7 +125,11 @@ func (m *module) addFeed(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
-	return envelope.OK(e, m.item(fresh))
+	it, err := m.item(e.App, fresh)
+	if err != nil {
+		return err
+	}
+	return envelope.OK(e, it)
 }
 
 // DELETE /houses/{house_id}/calendar/feeds {id} (the owner): removes an

@@ -168,6 +168,10 @@ type importItem struct {
 	URL       string `json:"url"`
 	LastSync  string `json:"last_sync"`
 	LastError string `json:"last_error"`
+	Conflicts []struct {
+		StartDate string `json:"start_date"`
+		EndDate   string `json:"end_date"`
+	} `json:"conflicts"`
 }
 
 // TestImportFeeds: §7.4's imports from a local feed server: all-day and
@@ -214,6 +218,18 @@ func TestImportFeeds(t *testing.T) {
 	}
 	if n := app.Count("SELECT COUNT(*) FROM " + calendar.BlocksCollection + " WHERE conflict = TRUE"); n != 1 {
 		t.Fatalf("%d conflicts, want the block over the booking kept as one", n)
+	}
+	// the owner sees it, on the import it came from
+	var feeds struct {
+		Imports []importItem `json:"imports"`
+	}
+	owner.Get(path).OK(t).Decode(t, &feeds)
+	if len(feeds.Imports) != 1 || len(feeds.Imports[0].Conflicts) != 1 ||
+		feeds.Imports[0].Conflicts[0].StartDate != app.Today(21) || feeds.Imports[0].Conflicts[0].EndDate != app.Today(22) {
+		t.Fatalf("imports %+v, want the conflict %s–%s", feeds.Imports, app.Today(21), app.Today(22))
+	}
+	if len(item.Conflicts) != 1 {
+		t.Fatalf("the import's first answer: %+v, want its conflict", item)
 	}
 	guest.Post("/api/v1.0/orders", map[string]any{"house_id": house, "start_date": app.Today(6), "end_date": app.Today(6)}).Expect(t, http.StatusOK, "4004")
 

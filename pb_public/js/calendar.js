@@ -146,6 +146,10 @@ function importItem(f) {
     el('div', { class: 'url' }, f.url),
     el('p', { class: 'small muted' }, f.last_sync ? `上次同步：${f.last_sync}` : '尚未同步成功'),
     f.last_error ? el('p', { class: 'msg error' }, `同步失败：${f.last_error}`) : null,
+    f.conflicts && f.conflicts.length
+      ? el('p', { class: 'msg error' }, `与已有订单冲突（仍为不可订，请在对方平台处理）：${f.conflicts.map(
+        (c) => (c.start_date === c.end_date ? c.start_date : `${c.start_date} 至 ${c.end_date}`)).join('、')}`)
+      : null,
     ask, confirmBox, msg);
 }
 
