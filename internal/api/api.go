@@ -148,9 +148,10 @@ func (a *API) Mount(r *router.Router[*core.RequestEvent]) {
 			pattern += "{$}"
 		}
 		route := g.Route(rt.Method, pattern, action)
-		if rt.Method == http.MethodGet {
+		if rt.Method == http.MethodGet && (rt.AliasOf == "" || strings.HasPrefix(rt.AliasOf, http.MethodGet+" ")) {
 			// reads are most of the traffic: log their failures only
-			// (PocketBase's activity log; every write is still logged)
+			// (PocketBase's activity log; every write is still logged,
+			// a GET alias of a write included: API.md §9's SMS sends)
 			route.Bind(apis.SkipSuccessActivityLog())
 		}
 		if rt.Callback {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"mime"
@@ -16,6 +17,7 @@ import (
 
 	"ihome/internal/api"
 	"ihome/internal/errno"
+	"ihome/internal/params"
 )
 
 // wrap is the translation of one alias around the contract's action: the
@@ -33,8 +35,10 @@ func (al alias) wrap(next api.Handler) api.Handler {
 		orig := e.Response
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
 		e.Response = rec
-		err := next(e)
-		e.Response = orig
+		err := func() error {
+			defer func() { e.Response = orig }() // a panic's 500 must reach the client
+			return next(e)
+		}()
 		if err != nil {
 			return al.mapErr(err)
 		}
@@ -115,30 +119,41 @@ func setJSON(e *core.RequestEvent, v map[string]any) error {
 	return nil
 }
 
-// bodyMap reads a JSON or form body as a map, for adding a field to it. A
-// body that is neither is left for the action to refuse.
-func bodyMap(e *core.RequestEvent) (map[string]any, []byte, error) {
-	raw, err := io.ReadAll(e.Request.Body)
+// bodyMap reads the body with the contract's own reader (params.Body), so
+// that a body the target refuses (too large, not an object, not UTF-8) is
+// refused here with the same answer, and says whether it was a form.
+func bodyMap(e *core.RequestEvent) (params.Values, bool, error) {
+	v, err := params.Body(e)
 	if err != nil {
-		return nil, nil, err // the body limit's 413
+		return nil, false, err
+	}
+	if v == nil { // a JSON null: no fields, as the target reads it
+		v = params.Values{}
 	}
 	mt, _, _ := mime.ParseMediaType(e.Request.Header.Get("Content-Type"))
-	m := map[string]any{}
-	if mt == "application/x-www-form-urlencoded" {
-		if err := formInto(m, string(raw)); err != nil {
-			return nil, raw, err
+	return v, mt == "application/x-www-form-urlencoded", nil
+}
+
+// setForm replaces the request body with v form-encoded: a form stays a
+// form, its bytes (invalid UTF-8 included) left for the target to judge.
+func setForm(e *core.RequestEvent, v params.Values) {
+	q := url.Values{}
+	for k, x := range v {
+		for _, s := range asList(x) {
+			q.Add(k, fmt.Sprint(s))
 		}
-		return m, raw, nil
 	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return m, raw, nil
+	b := q.Encode()
+	e.Request.Body = io.NopCloser(strings.NewReader(b))
+	e.Request.ContentLength = int64(len(b))
+	e.Request.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+}
+
+func asList(x any) []any {
+	if l, ok := x.([]any); ok {
+		return l
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if dec.Decode(&m) != nil || dec.More() {
-		return nil, raw, errno.Param("body")
-	}
-	return m, raw, nil
+	return []any{x}
 }
 
 // captchaFromPath: GET /image_codes/{id}, /imagecode/{id} → ?cur={id}.
@@ -164,13 +179,20 @@ func smsFromQuery(codeParam, idParam string) func(*core.RequestEvent) error {
 // orderIDFromPath: PUT /orders/{id}/status|comment → the body's order_id
 // (the path's id wins over one in the body).
 func orderIDFromPath(e *core.RequestEvent) error {
-	m, _, err := bodyMap(e)
+	v, form, err := bodyMap(e)
 	if err != nil {
 		return err
 	}
-	m["order_id"] = e.Request.PathValue("id")
-	return setJSON(e, m)
+	v["order_id"] = e.Request.PathValue("id")
+	if form {
+		setForm(e, v)
+		return nil
+	}
+	return setJSON(e, v)
 }
+
+// maxHouseId is more than any house id's text (at most 15 digits).
+const maxHouseId = 64
 
 // houseIDFromForm: POST /houses/image with the form field house_id →
 // POST /houses/{house_id}/images. The body (under the route's limit) is
@@ -192,11 +214,15 @@ func houseIDFromForm(e *core.RequestEvent) error {
 			return errno.Param("house_id")
 		}
 		if part.FormName() == "house_id" && part.FileName() == "" {
-			v, err := io.ReadAll(io.LimitReader(part, 64))
+			v, err := io.ReadAll(io.LimitReader(part, maxHouseId+1))
 			if err != nil {
 				return errno.Param("house_id")
 			}
-			e.Request.SetPathValue("house_id", strings.TrimSpace(string(v)))
+			id := string(v)
+			if len(v) <= maxHouseId {
+				id = strings.TrimSpace(id)
+			} // else cut, and left untrimmed so that the target refuses it
+			e.Request.SetPathValue("house_id", id)
 			return nil
 		}
 	}
@@ -226,11 +252,12 @@ func wrapHouses(data any) any {
 	return map[string]any{"houses": data}
 }
 
-// moneyFields are the answers' amounts in fen (API.md §1.5).
-var moneyFields = []string{"price", "deposit", "amount"}
+// moneyFields are the answers' amounts in fen (API.md §1.5; refund: §6.5,
+// on the order list beside amount, so both in one unit).
+var moneyFields = []string{"price", "deposit", "amount", "refund"}
 
 // moneyToYuan is the one place where gocourse's money unit is switched:
-// every price, deposit and amount in the data, at any depth, from integer
+// every field of moneyFields in the data, at any depth, from integer
 // fen to a JSON number of yuan, exactly (8850 → 88.5).
 func moneyToYuan(data any) any {
 	switch v := data.(type) {
@@ -270,25 +297,4 @@ func yuan(fen json.Number) json.Number {
 	s := r.FloatString(2)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return json.Number(s)
-}
-
-// formInto reads a form body into m: a field once is a string, repeated a
-// list, as the contract's form bodies are read.
-func formInto(m map[string]any, raw string) error {
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return errno.Param("body")
-	}
-	for k, vs := range q {
-		if len(vs) == 1 {
-			m[k] = vs[0]
-			continue
-		}
-		l := make([]any, len(vs))
-		for i, s := range vs {
-			l[i] = s
-		}
-		m[k] = l
-	}
-	return nil
 }
