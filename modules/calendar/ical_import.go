@@ -27,8 +27,45 @@ const (
 	importHorizon = 366 // days ahead an imported event may block
 )
 
-// errPrivate is a feed address refused by the SSRF guard.
-var errPrivate = errors.New("the feed's address is private, loopback, link-local or otherwise not public")
+// Why a fetch failed, as the host reads it in last_error (API.md §7.4);
+// the cause behind each goes to the log for staff.
+var (
+	errPrivate   = errors.New("日历地址不是公网地址（内网、本机或链路本地地址），已拒绝访问")
+	errRedirects = errors.New("日历地址重定向过多，或重定向到了非 http(s) 地址")
+	errTimeout   = errors.New("日历服务器在规定时间内没有响应")
+	errNoHost    = errors.New("找不到日历服务器（域名无法解析）")
+	errConnect   = errors.New("无法连接日历服务器")
+	errTooLarge  = fmt.Errorf("日历文件超过 %d 字节", feedMaxBytes)
+	errNotICal   = errors.New("不是有效的 iCalendar (.ics) 日历文件")
+)
+
+// hostMessage is err as the host reads it: one of the errors above (or an
+// HTTP status) rather than Go's transport error text.
+func hostMessage(err error) string {
+	var dnsErr *net.DNSError
+	var netErr net.Error
+	for _, known := range []error{errPrivate, errRedirects, errTooLarge, errNotICal} {
+		if errors.Is(err, known) {
+			return known.Error()
+		}
+	}
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return errNoHost.Error()
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		return errTimeout.Error()
+	}
+	var status httpStatus
+	if errors.As(err, &status) {
+		return status.Error()
+	}
+	return errConnect.Error()
+}
+
+// httpStatus is a feed server's answer other than 200 OK.
+type httpStatus int
+
+func (s httpStatus) Error() string { return fmt.Sprintf("日历服务器返回 HTTP %d", int(s)) }
 
 // feedClient fetches feeds over http/https only, within the time limit,
 // and connects only to addresses allowed says yes to (publicAddr in
@@ -56,11 +93,8 @@ func feedClient(allowed func(netip.Addr) bool, feedTimeout time.Duration) *http.
 			DisableKeepAlives:     true,
 		},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= feedRedirects {
-				return errors.New("too many redirects")
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return errors.New("a redirect left http/https")
+			if len(via) >= feedRedirects || req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return errRedirects
 			}
 			return nil
 		},
@@ -117,18 +151,18 @@ func fetchFeed(ctx context.Context, client *http.Client, url string, loc *time.L
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return out, fmt.Errorf("the feed answered HTTP %d", resp.StatusCode)
+		return out, httpStatus(resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, feedMaxBytes+1))
 	if err != nil {
 		return out, err
 	}
 	if len(body) > feedMaxBytes {
-		return out, fmt.Errorf("the feed is larger than %d bytes", feedMaxBytes)
+		return out, errTooLarge
 	}
 	cal, err := ics.ParseCalendar(strings.NewReader(string(body)))
 	if err != nil {
-		return out, fmt.Errorf("not an iCalendar feed: %w", err)
+		return out, fmt.Errorf("%w: %w", errNotICal, err)
 	}
 	horizon := today.AddDays(importHorizon)
 	for _, ev := range cal.Events() {
@@ -223,7 +257,8 @@ func (m *module) syncFeed(ctx context.Context, app core.App, feed *core.Record) 
 			return err // removed meanwhile
 		}
 		if fetchErr != nil {
-			fresh.Set(FieldLastError, truncate(fetchErr.Error(), 500))
+			app.Logger().Warn("calendar import: fetch failed", "feed", fresh.Id, "url", fresh.GetString(FieldURL), "error", fetchErr)
+			fresh.Set(FieldLastError, truncate(hostMessage(fetchErr), 500))
 			return tx.Save(fresh)
 		}
 		house := fresh.GetString(FieldHouse)

@@ -240,21 +240,35 @@ func TestImportFeeds(t *testing.T) {
 		t.Fatalf("after the second sync: %v", got)
 	}
 
-	// failing feeds keep their last blocks and say why
-	for _, bad := range []string{"/big", "/hang", "/gone.ics"} {
+	// failing feeds keep their last blocks and say why, in words a host reads
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens there any more
+	for bad, why := range map[string]string{
+		fs.URL + "/big": "日历文件超过", fs.URL + "/hang": "没有响应", fs.URL + "/gone.ics": "HTTP 404", closed.URL + "/a.ics": "无法连接",
+	} {
 		fs.set("/a.ics", "")
 		var it importItem
-		owner.Post(path, map[string]any{"url": fs.URL + bad}).OK(t).Decode(t, &it)
-		if it.LastError == "" || it.LastSync != "" {
-			t.Errorf("%s: %+v, want an error and no sync", bad, it)
+		owner.Post(path, map[string]any{"url": bad}).OK(t).Decode(t, &it)
+		if !strings.Contains(it.LastError, why) || it.LastSync != "" {
+			t.Errorf("%s: %+v, want %q and no sync", bad, it, why)
 		}
+		owner.Do(http.MethodDelete, path, map[string]any{"id": it.Id}).OK(t)
 	}
 	fs.set("/a.ics", "not a calendar")
 	app.RunCron(calendar.SyncJobId)
 	if got := blocked(); !slices.Equal(got, []string{app.Today(5), app.Today(20), app.Today(21)}) {
 		t.Fatalf("a failing feed lost its blocks: %v", got)
 	}
-	owner.Post(path, map[string]any{"url": fs.URL + "/five.ics"}).OK(t)
+	var feeds2 struct {
+		Imports []importItem `json:"imports"`
+	}
+	owner.Get(path).OK(t).Decode(t, &feeds2)
+	if len(feeds2.Imports) != 1 || !strings.Contains(feeds2.Imports[0].LastError, "不是有效的 iCalendar") {
+		t.Fatalf("a feed that is not a calendar: %+v", feeds2.Imports)
+	}
+	for _, more := range []string{"/two.ics", "/three.ics", "/four.ics", "/five.ics"} {
+		owner.Post(path, map[string]any{"url": fs.URL + more}).OK(t)
+	}
 	owner.Post(path, map[string]any{"url": fs.URL + "/six.ics"}).Expect(t, http.StatusOK, "4004") // at most 5
 	owner.Post(path, map[string]any{"url": "ftp://example.com/a.ics"}).Expect(t, http.StatusOK, "4103")
 
@@ -276,7 +290,7 @@ func TestImportRefusesPrivateAddresses(t *testing.T) {
 	defer srv.Close()
 	var it importItem
 	owner.Post("/api/v1.0/houses/"+house+"/calendar/feeds", map[string]any{"url": srv.URL + "/a.ics"}).OK(t).Decode(t, &it)
-	if !strings.Contains(it.LastError, "not public") || hits != 0 {
+	if !strings.Contains(it.LastError, "不是公网地址") || hits != 0 {
 		t.Fatalf("loopback feed: %+v, %d requests reached it", it, hits)
 	}
 }
