@@ -50,21 +50,39 @@ func seededCity(t *testing.T, users, houses, orders int) (bin, dir string) {
 // concurrent bookings and reviews, three times, and checks after each
 // restart that every acknowledged write is there and the data is
 // consistent.
+// serveCity runs `ihome serve` on dir, with env (nil: this process's),
+// and waits until it answers /api/health; base is its URL.
+func serveCity(t *testing.T, bin, dir string, env []string) (server *exec.Cmd, base string) {
+	t.Helper()
+	addr := freeAddr()
+	server = exec.Command(bin, "serve", "--http", addr, "--dir", dir)
+	server.Env = env
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	base = "http://" + addr
+	if err := waitHealthy(base); err != nil {
+		_ = server.Process.Kill()
+		t.Fatalf("serve %s: %v", dir, err)
+	}
+	return server, base
+}
+
+// kill9 ends server with SIGKILL (no graceful shutdown) and reaps it.
+func kill9(t *testing.T, server *exec.Cmd) {
+	t.Helper()
+	if err := server.Process.Kill(); err != nil {
+		t.Error(err)
+	}
+	_ = server.Wait()
+}
+
 func TestCrashUnderLoad(t *testing.T) {
 	bin, dir := seededCity(t, 100, 200, 2000)
 	client := &http.Client{Timeout: 5 * time.Second}
 	var booked, reviewed []int64 // acknowledged with errno 0 before a kill
 	for round := range 3 {
-		addr := freeAddr()
-		base := "http://" + addr
-		server := exec.Command(bin, "serve", "--http", addr, "--dir", dir)
-		if err := server.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if err := waitHealthy(base); err != nil {
-			server.Process.Kill()
-			t.Fatalf("round %d: restart after kill -9: %v", round, err)
-		}
+		server, base := serveCity(t, bin, dir, nil)
 		tokens, err := loginGuests(client, base, 21, 40)
 		if err != nil {
 			server.Process.Kill()
@@ -111,10 +129,7 @@ func TestCrashUnderLoad(t *testing.T) {
 			}()
 		}
 		time.Sleep(time.Duration(300+rand.IntN(500)) * time.Millisecond)
-		if err := server.Process.Kill(); err != nil { // SIGKILL: no graceful shutdown
-			t.Fatal(err)
-		}
-		_ = server.Wait()
+		kill9(t, server)
 		close(stop)
 		wg.Wait()
 		verifyAfterCrash(t, dir, booked, reviewed)

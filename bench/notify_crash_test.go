@@ -40,28 +40,6 @@ func TestNotificationsSurviveKill9(t *testing.T) {
 	for name, id := range cfg.Templates {
 		env = append(env, "IHOME_SMS_ALIYUN_TEMPLATE_"+strings.ToUpper(name)+"="+id)
 	}
-	serve := func() (*exec.Cmd, string) {
-		t.Helper()
-		addr := freeAddr()
-		server := exec.Command(bin, "serve", "--http", addr, "--dir", dir)
-		server.Env = env
-		if err := server.Start(); err != nil {
-			t.Fatal(err)
-		}
-		base := "http://" + addr
-		if err := waitHealthy(base); err != nil {
-			_ = server.Process.Kill()
-			t.Fatal(err)
-		}
-		return server, base
-	}
-	kill := func(server *exec.Cmd) {
-		t.Helper()
-		if err := server.Process.Kill(); err != nil { // SIGKILL: no graceful shutdown
-			t.Fatal(err)
-		}
-		_ = server.Wait()
-	}
 	// stop ends the server gracefully: a message the vendor took is
 	// recorded SENT first (killed in that instant, it would be sent again:
 	// at least once)
@@ -88,10 +66,10 @@ func TestNotificationsSurviveKill9(t *testing.T) {
 	}
 
 	// 1. six acknowledged bookings, each text message refused at least once
-	server, base := serve()
+	server, base := serveCity(t, bin, dir, env)
 	tokens, err := loginGuests(client, base, 21, 6) // guests: the landlords are the first fifth
 	if err != nil {
-		kill(server)
+		kill9(t, server)
 		t.Fatal(err)
 	}
 	const booked = 6
@@ -99,34 +77,34 @@ func TestNotificationsSurviveKill9(t *testing.T) {
 		book(base, tokens[i], 1+i, 10+i)
 	}
 	if !fake.Await(30*time.Second, func() bool { return len(fake.Refusals()) >= booked }) {
-		kill(server)
+		kill9(t, server)
 		t.Fatalf("the worker did not try: %d refusals", len(fake.Refusals()))
 	}
-	kill(server)
+	kill9(t, server)
 	if n := len(fake.Deliveries()); n != 0 {
 		t.Fatalf("%d delivered while throttled", n)
 	}
 
 	// 2. restart with the vendor back: every message arrives
 	fake.Fail(smsfake.OK, 0)
-	server, _ = serve()
+	server, _ = serveCity(t, bin, dir, env)
 	if !fake.Await(30*time.Second, func() bool { return len(fake.Deliveries()) >= booked }) {
-		kill(server)
+		kill9(t, server)
 		t.Fatalf("after the restart: %d of %d delivered", len(fake.Deliveries()), booked)
 	}
 	stop(server)
 
 	// 3. a third start, and one more booking: its message goes out after
 	// the start's pass, which must not send the others again
-	server, base = serve()
+	server, base = serveCity(t, bin, dir, env)
 	tokens, err = loginGuests(client, base, 27, 1)
 	if err != nil {
-		kill(server)
+		kill9(t, server)
 		t.Fatal(err)
 	}
 	book(base, tokens[0], 1, 40)
 	if !fake.Await(30*time.Second, func() bool { return len(fake.Deliveries()) >= booked+1 }) {
-		kill(server)
+		kill9(t, server)
 		t.Fatalf("after the third start: %d delivered, want %d", len(fake.Deliveries()), booked+1)
 	}
 	stop(server)

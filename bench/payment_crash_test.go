@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -44,35 +43,14 @@ func TestPaymentNotifiesSurviveKill9(t *testing.T) {
 		"IHOME_ALIPAY_NOTIFY_URL=https://ihome.example.com/api/v1.0/payments/alipay/notify",
 		"IHOME_ALIPAY_RETURN_URL=https://ihome.example.com/paycomplete.html",
 	)
-	serve := func() (*exec.Cmd, string) {
-		t.Helper()
-		addr := freeAddr()
-		server := exec.Command(bin, "serve", "--http", addr, "--dir", dir)
-		server.Env = env
-		if err := server.Start(); err != nil {
-			t.Fatal(err)
-		}
-		base := "http://" + addr
-		if err := waitHealthy(base); err != nil {
-			_ = server.Process.Kill()
-			t.Fatal(err)
-		}
-		return server, base
-	}
-	kill := func(server *exec.Cmd) {
-		if err := server.Process.Kill(); err != nil { // SIGKILL: no graceful shutdown
-			t.Error(err)
-		}
-		_ = server.Wait()
-	}
 	client := &http.Client{Timeout: 5 * time.Second}
 
 	// 1. n orders waiting for payment, paid at the gateway: n notifies to deliver
-	server, base := serve()
+	server, base := serveCity(t, bin, dir, env)
 	const n = 60
 	notices, err := paidTrades(client, base, gw, n)
 	if err != nil {
-		kill(server)
+		kill9(t, server)
 		t.Fatal(err)
 	}
 
@@ -108,7 +86,7 @@ func TestPaymentNotifiesSurviveKill9(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Error("a third of the notifies were not answered within a minute")
 	}
-	kill(server)
+	kill9(t, server)
 	wg.Wait()
 	mu.Lock()
 	acked := len(answered)
@@ -119,8 +97,8 @@ func TestPaymentNotifiesSurviveKill9(t *testing.T) {
 	}
 
 	// 3. restart: what was acknowledged is there
-	server, base = serve()
-	defer kill(server)
+	server, base = serveCity(t, bin, dir, env)
+	defer kill9(t, server)
 	db, err := dbx.Open("sqlite", filepath.Join(dir, "data.db")+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
