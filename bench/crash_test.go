@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,31 +13,15 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
-)
 
-// ihomeBinary builds the binary for the test (or takes IHOME_BIN).
-func ihomeBinary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("IHOME_BIN"); bin != "" {
-		abs, err := filepath.Abs(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return abs
-	}
-	bin := filepath.Join(t.TempDir(), "ihome")
-	cmd := exec.Command("go", "build", "-o", bin, "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
+	"ihome/internal/apptest"
+)
 
 // seededCity builds the binary and seeds a data dir with a small city
 // (no pictures) for a kill -9 test: the binary and the dir.
 func seededCity(t *testing.T, users, houses, orders int) (bin, dir string) {
 	t.Helper()
-	bin, dir = ihomeBinary(t), t.TempDir()
+	bin, dir = apptest.Binary(t), t.TempDir()
 	if out, err := exec.Command(bin, "seed", "--dir", dir, "--users", fmt.Sprint(users), "--houses", fmt.Sprint(houses),
 		"--orders", fmt.Sprint(orders), "--pictures", "0").CombinedOutput(); err != nil {
 		t.Fatalf("seed: %v\n%s", err, out)

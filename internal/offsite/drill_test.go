@@ -48,7 +48,7 @@ const (
 // IHOME_DRILL_CITY=bench runs it on the bench city (10,000 houses,
 // 100,000 orders) to measure restore times for docs/SCALING.md.
 func TestRestoreDrill(t *testing.T) {
-	bin := ihomeBinary(t)
+	bin := apptest.Binary(t)
 	store := s3fake.New(t, drillBucket)
 	dir := filepath.Join(t.TempDir(), "pb_data")
 	seedArgs := []string{"seed", "--dir", dir, "--users", "60", "--houses", "100", "--orders", "500", "--pictures", "0"}
@@ -267,7 +267,7 @@ func TestRestoreDrill(t *testing.T) {
 // TestStartRefusesABadStore: a half-configured store, or keys the store
 // refuses, stop the server's start with a message that says which.
 func TestStartRefusesABadStore(t *testing.T) {
-	bin := ihomeBinary(t)
+	bin := apptest.Binary(t)
 	store := s3fake.New(t, drillBucket)
 	for _, c := range []struct {
 		name string
@@ -320,23 +320,6 @@ func run(bin string, env []string, args ...string) ([]byte, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	return cmd.CombinedOutput()
-}
-
-// ihomeBinary builds the binary for the test (or takes IHOME_BIN).
-func ihomeBinary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("IHOME_BIN"); bin != "" {
-		abs, err := filepath.Abs(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return abs
-	}
-	bin := filepath.Join(t.TempDir(), "ihome")
-	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 type server struct {
